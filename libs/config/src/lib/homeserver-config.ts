@@ -4,11 +4,18 @@
  * Defaults are applied by the loader, so every property here is present unless marked optional.
  */
 
-export type ResourceName = 'client' | 'federation' | 'media' | 'replication' | 'metrics' | 'health' | 'keys';
+export type ResourceName =
+  | 'client'
+  | 'federation'
+  | 'media'
+  | 'replication'
+  | 'metrics'
+  | 'health'
+  | 'keys';
 
 export interface ListenerConfig {
   port: number;
-  /** `bind_addresses`, or the seed's single `bind_address`; default `['::', '0.0.0.0']` as Synapse. */
+  /** `bind_addresses` plus the seed's single `bind_address`; default `['0.0.0.0']` (see README). */
   bindAddresses: string[];
   type: 'http';
   xForwarded: boolean;
@@ -85,7 +92,7 @@ export interface HomeserverConfig {
   database: DatabaseConfig;
   signingKeyPath: string;
   mediaStorePath: string;
-  /** Our addition: where generated data lives; other relative paths resolve against the config file. */
+  /** Our addition. Relative paths anywhere resolve against the file that set them. */
   log: LoggingConfig;
   /** Synapse's `log_config` (a file path) is accepted and kept for later. */
   logConfig?: string;
@@ -96,7 +103,7 @@ export interface HomeserverConfig {
   registrationSharedSecret?: string;
   registrationRequiresToken: boolean;
   allowGuestAccess: boolean;
-  /** Bytes; Synapse's `max_upload_size` is for media; this is for JSON bodies (default 1 MiB). */
+  /** Bytes; Synapse's `max_upload_size` is for media; this is for JSON bodies (default 10 MiB). */
   maxRequestBodySize: number;
   /** Password hashing cost (argon2 time cost); Synapse calls its bcrypt cost `bcrypt_rounds`. */
   passwordHashingCost: number;
@@ -110,7 +117,16 @@ export interface HomeserverConfig {
   rcJoins: { local: RateLimitConfig; remote: RateLimitConfig };
   rcInvites: { perRoom: RateLimitConfig; perUser: RateLimitConfig; perIssuer: RateLimitConfig };
   rcThirdPartyInvite: RateLimitConfig;
-  rcFederation: { windowSize: number; sleepLimit: number; sleepDelay: number; rejectLimit: number; concurrent: number };
+  /** `rc_3pid_validation` (email/phone token requests); always set by the loader. */
+  rc3pidValidation?: RateLimitConfig;
+  rcFederation: {
+    windowSize: number;
+    sleepLimit: number;
+    sleepDelay: number;
+    rejectLimit: number;
+    concurrent: number;
+  };
+  /** Synapse's `rc_key_requests` (cross-user device key queries). */
   rcDeviceKeyRequests: RateLimitConfig;
   rcPresence: { perUser: RateLimitConfig };
   rcDelayedEventMgmt: RateLimitConfig;
