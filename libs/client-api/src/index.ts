@@ -1,0 +1,2 @@
+export * from './lib/client-api.module';
+export * from './lib/discovery/discovery.controller';

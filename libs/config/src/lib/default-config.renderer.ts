@@ -21,6 +21,12 @@ export interface DefaultConfigOptions {
   databasePath: string;
   registrationSharedSecret?: string;
   port?: number;
+  /** Default DEFAULT_BIND_ADDRESSES; a local demo binds loopback only. */
+  bindAddresses?: string[];
+  /** Default `https://<server_name>/`. */
+  publicBaseurl?: string;
+  /** Open registration (with enable_registration_without_verification), for local demos. */
+  openRegistration?: boolean;
 }
 
 /** A YAML value on one line (strings JSON-quoted, which YAML reads back unchanged). */
@@ -41,6 +47,8 @@ const commented = (yaml: string): string =>
 export function renderDefaultConfig(options: DefaultConfigOptions): string {
   const { serverName, dataDir, signingKeyPath, databasePath, registrationSharedSecret } = options;
   const port = options.port ?? DEFAULT_PORT;
+  const bindAddresses = options.bindAddresses ?? DEFAULT_BIND_ADDRESSES;
+  const open = options.openRegistration ?? false;
   const secret =
     registrationSharedSecret === undefined
       ? '#registration_shared_secret: "<a long random string>"'
@@ -54,13 +62,13 @@ export function renderDefaultConfig(options: DefaultConfigOptions): string {
 server_name: ${v(serverName)}
 
 # The URL clients and other servers use to reach this server (normally your reverse proxy).
-public_baseurl: ${v(`https://${serverName}/`)}
+public_baseurl: ${v(options.publicBaseurl ?? `https://${serverName}/`)}
 
 # Where to listen. Plain HTTP only: terminate TLS in a reverse proxy and set x_forwarded: true.
 # Resource names: client, federation, keys, media, health, metrics, replication.
 listeners:
   - port: ${port}
-    bind_addresses: ${v(DEFAULT_BIND_ADDRESSES)}
+    bind_addresses: ${v(bindAddresses)}
     type: http
     x_forwarded: false
     resources:
@@ -91,8 +99,8 @@ log:
 
 # Registration. Open registration without verification invites spam, so it needs
 # enable_registration_without_verification or registration_requires_token as well.
-enable_registration: false
-enable_registration_without_verification: false
+enable_registration: ${open}
+enable_registration_without_verification: ${open}
 registration_requires_token: false
 allow_guest_access: false
 # Lets admin tools register users by proving knowledge of this secret. Keep it secret.

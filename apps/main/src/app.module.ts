@@ -1,0 +1,26 @@
+import { type DynamicModule, Module } from '@nestjs/common';
+
+import { AdminApiModule } from '@chat/admin-api';
+import { ClientApiModule } from '@chat/client-api';
+import { instanceName, type HomeserverConfig } from '@chat/config';
+import { PlatformModule } from '@chat/platform';
+import { StorageModule } from '@chat/storage';
+
+/** The main process: every role in one process (monolith), or whatever workers do not take. */
+@Module({})
+export class AppModule {
+  static register(config: HomeserverConfig): DynamicModule {
+    return {
+      module: AppModule,
+      imports: [
+        PlatformModule.forRoot(config),
+        StorageModule.forRoot(config.database, {
+          instanceName: instanceName(config),
+          streamWriters: config.streamWriters,
+        }),
+        ClientApiModule,
+        AdminApiModule,
+      ],
+    };
+  }
+}

@@ -1,0 +1,7 @@
+import 'reflect-metadata';
+
+import { launchApp } from '@chat/platform';
+
+import { AppModule } from './app.module';
+
+void launchApp('main', (config) => AppModule.register(config));

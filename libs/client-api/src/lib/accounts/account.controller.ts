@@ -1,0 +1,43 @@
+import { Body, Controller, Get, HttpCode, Post } from '@nestjs/common';
+
+import { AccountService, type UiAuthRequest } from '@chat/handlers';
+import { AllowGuest, CurrentRequester, type Requester } from '@chat/platform';
+import { clientPaths } from '@chat/routing';
+
+import { UiAuthRequestParam } from '../ui-auth-request.decorator';
+
+@Controller()
+export class AccountController {
+  constructor(private readonly accounts: AccountService) {}
+
+  @AllowGuest()
+  @Get(clientPaths('current', 'account/whoami'))
+  whoami(@CurrentRequester() requester: Requester) {
+    return this.accounts.whoami(requester);
+  }
+
+  @Post(clientPaths('current', 'account/password'))
+  @HttpCode(200)
+  changePassword(
+    @CurrentRequester() requester: Requester,
+    @Body() _body: Record<string, unknown>,
+    @UiAuthRequestParam() request: UiAuthRequest,
+  ) {
+    return this.accounts.changePassword(requester, request);
+  }
+
+  @Post(clientPaths('current', 'account/deactivate'))
+  @HttpCode(200)
+  deactivate(
+    @CurrentRequester() requester: Requester,
+    @Body() _body: Record<string, unknown>,
+    @UiAuthRequestParam() request: UiAuthRequest,
+  ) {
+    return this.accounts.deactivate(requester, request);
+  }
+
+  @Get(clientPaths('legacy', 'account/3pid'))
+  threepids(@CurrentRequester() _requester: Requester) {
+    return this.accounts.threepids();
+  }
+}

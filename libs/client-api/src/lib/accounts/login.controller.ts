@@ -1,0 +1,38 @@
+import { Body, Controller, Get, HttpCode, Post } from '@nestjs/common';
+
+import { LoginService } from '@chat/handlers';
+import { AllowGuest, CurrentRequester, Public, RateLimit, type Requester } from '@chat/platform';
+import { clientPaths } from '@chat/routing';
+
+@Controller()
+export class LoginController {
+  constructor(private readonly logins: LoginService) {}
+
+  @Public()
+  @Get(clientPaths('legacy', 'login'))
+  flows() {
+    return this.logins.flows();
+  }
+
+  @Public()
+  @Post(clientPaths('legacy', 'login'))
+  @HttpCode(200)
+  @RateLimit((c) => c.rcLogin.address)
+  login(@Body() body: Record<string, unknown>) {
+    return this.logins.login(body);
+  }
+
+  @AllowGuest()
+  @Post(clientPaths('legacy', 'logout'))
+  @HttpCode(200)
+  logout(@CurrentRequester() requester: Requester) {
+    return this.logins.logout(requester);
+  }
+
+  @AllowGuest()
+  @Post(clientPaths('legacy', 'logout/all'))
+  @HttpCode(200)
+  logoutAll(@CurrentRequester() requester: Requester) {
+    return this.logins.logoutAll(requester);
+  }
+}

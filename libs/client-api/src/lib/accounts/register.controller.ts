@@ -1,0 +1,55 @@
+import { Body, Controller, Get, HttpCode, Post, Query } from '@nestjs/common';
+import { IsIn, IsOptional, IsString } from 'class-validator';
+
+import { RegistrationService, type UiAuthRequest } from '@chat/handlers';
+import { Public, RateLimit } from '@chat/platform';
+import { clientPaths } from '@chat/routing';
+
+import { UiAuthRequestParam } from '../ui-auth-request.decorator';
+
+export class RegisterQuery {
+  @IsOptional()
+  @IsIn(['user', 'guest'])
+  kind?: 'user' | 'guest';
+}
+
+export class UsernameQuery {
+  @IsString()
+  username: string;
+}
+
+export class RegistrationTokenQuery {
+  @IsString()
+  token: string;
+}
+
+@Controller()
+export class RegisterController {
+  constructor(private readonly registration: RegistrationService) {}
+
+  @Public()
+  @Post(clientPaths('current', 'register'))
+  @HttpCode(200)
+  @RateLimit((c) => c.rcRegistration)
+  register(
+    @Query() query: RegisterQuery,
+    @Body() _body: Record<string, unknown>,
+    @UiAuthRequestParam() request: UiAuthRequest,
+  ) {
+    return this.registration.register(query.kind, request);
+  }
+
+  @Public()
+  @Get(clientPaths('current', 'register/available'))
+  @RateLimit((c) => c.rcRegistration)
+  available(@Query() query: UsernameQuery) {
+    return this.registration.checkAvailable(query.username);
+  }
+
+  @Public()
+  @Get(clientPaths('v1', 'register/m.login.registration_token/validity'))
+  @RateLimit((c) => c.rcRegistrationTokenValidity)
+  tokenValidity(@Query() query: RegistrationTokenQuery) {
+    return this.registration.registrationTokenValidity(query.token);
+  }
+}

@@ -1,0 +1,24 @@
+import { Module } from '@nestjs/common';
+
+import { HandlersModule } from '@chat/handlers';
+
+import { AccountController } from './accounts/account.controller';
+import { DevicesController } from './accounts/devices.controller';
+import { LoginController } from './accounts/login.controller';
+import { ProfileController } from './accounts/profile.controller';
+import { RegisterController } from './accounts/register.controller';
+import { DiscoveryController } from './discovery/discovery.controller';
+
+/** Everything under /chat/client (and /_matrix/client) plus client discovery. */
+@Module({
+  imports: [HandlersModule],
+  controllers: [
+    DiscoveryController,
+    RegisterController,
+    LoginController,
+    AccountController,
+    DevicesController,
+    ProfileController,
+  ],
+})
+export class ClientApiModule {}

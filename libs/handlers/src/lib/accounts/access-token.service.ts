@@ -1,0 +1,54 @@
+import { createHash } from 'node:crypto';
+
+import { Injectable } from '@nestjs/common';
+
+import type { AccessTokenResolver, Requester } from '@chat/platform';
+import { encodeBase64Url, randomString } from '@chat/protocol';
+import { DeviceStore, type Txn } from '@chat/storage';
+
+import { Clock } from '../common/clock';
+
+const TOKEN_ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
+/** 32 characters of a 62-letter alphabet: about 190 random bits. */
+const TOKEN_RANDOM_LENGTH = 32;
+
+export function hashAccessToken(token: string): string {
+  return createHash('sha256').update(token, 'utf8').digest('hex');
+}
+
+/**
+ * Issues and resolves access tokens. Tokens are `cht_<base64url(localpart)>_<random>` so that a
+ * reverse proxy can route `/sync` by user without a lookup (architecture.md §1); only their SHA-256
+ * is stored, and the lookup is by that hash.
+ */
+@Injectable()
+export class AccessTokenService implements AccessTokenResolver {
+  constructor(
+    private readonly devices: DeviceStore,
+    private readonly clock: Clock,
+  ) {}
+
+  async issue(userId: string, deviceId: string, txn?: Txn): Promise<{ token: string; id: number }> {
+    const localpart = userId.slice(1, userId.indexOf(':'));
+    const token = `cht_${encodeBase64Url(Buffer.from(localpart, 'utf8'))}_${randomString(TOKEN_RANDOM_LENGTH, TOKEN_ALPHABET)}`;
+    const id = await this.devices.addAccessToken(
+      { tokenHash: hashAccessToken(token), userId, deviceId, validUntilMs: null },
+      txn,
+    );
+    return { token, id };
+  }
+
+  async resolve(token: string): Promise<Requester | null> {
+    // Looking up by SHA-256 rather than by the token keeps the comparison constant-time in effect:
+    // a caller controls the token, not which bytes of its hash the index compares first.
+    const record = await this.devices.getAccessToken(hashAccessToken(token));
+    if (!record) return null;
+    if (record.validUntilMs !== null && record.validUntilMs <= this.clock.now()) return null;
+    return {
+      userId: record.userId,
+      deviceId: record.deviceId,
+      isGuest: record.isGuest,
+      accessTokenId: record.id,
+    };
+  }
+}

@@ -1,0 +1,81 @@
+import { Inject, Injectable } from '@nestjs/common';
+
+import type { HomeserverConfig } from '@chat/config';
+import { HOMESERVER_CONFIG, RateLimiter, type Requester } from '@chat/platform';
+import { MatrixError } from '@chat/protocol';
+import { AccountStore, DeviceStore } from '@chat/storage';
+
+import { AccountCreator } from './account-creator.service';
+import { optionalString } from './body-fields';
+import { PasswordHasher } from './password-hasher.service';
+import { LOGIN_PASSWORD } from './ui-auth.service';
+import { userIdFromLoginBody } from './user-identifier';
+
+@Injectable()
+export class LoginService {
+  constructor(
+    @Inject(HOMESERVER_CONFIG) private readonly config: HomeserverConfig,
+    private readonly accounts: AccountStore,
+    private readonly devices: DeviceStore,
+    private readonly passwords: PasswordHasher,
+    private readonly creator: AccountCreator,
+    private readonly rateLimiter: RateLimiter,
+  ) {}
+
+  flows(): { flows: Array<{ type: string }> } {
+    return { flows: this.config.passwordConfig.enabled ? [{ type: LOGIN_PASSWORD }] : [] };
+  }
+
+  async login(body: Record<string, unknown>) {
+    const type = body['type'];
+    if (typeof type !== 'string') throw MatrixError.badJson('type must be a string');
+    if (type !== LOGIN_PASSWORD || !this.config.passwordConfig.enabled) {
+      throw new MatrixError(400, 'M_UNKNOWN', 'Unknown login type');
+    }
+    const password = body['password'];
+    if (typeof password !== 'string') throw MatrixError.badJson('password must be a string');
+    const requestedUserId = userIdFromLoginBody(body, this.config.serverName);
+
+    // Per-account limits (Synapse's rc_login.account and rc_login.failed_attempts), keyed by the
+    // lower-cased id so that case variants share a bucket.
+    const accountKey = requestedUserId.toLowerCase();
+    this.rateLimiter.check(`login-account:${accountKey}`, this.config.rcLogin.account);
+    this.rateLimiter.check(`login-failed:${accountKey}`, this.config.rcLogin.failedAttempts, {
+      update: false,
+    });
+
+    const userId = await this.resolveUserId(requestedUserId);
+    const user = userId ? await this.accounts.getUser(userId) : null;
+    if (!user || !(await this.passwords.verify(user.passwordHash, password))) {
+      this.rateLimiter.record(`login-failed:${accountKey}`, this.config.rcLogin.failedAttempts);
+      throw MatrixError.forbidden('Invalid username or password');
+    }
+    if (user.deactivated) {
+      throw new MatrixError(403, 'M_USER_DEACTIVATED', 'This account has been deactivated');
+    }
+    const session = await this.creator.loginDevice(
+      user.userId,
+      optionalString(body, 'device_id'),
+      optionalString(body, 'initial_device_display_name') ?? null,
+    );
+    return { ...session, well_known: { 'm.homeserver': { base_url: this.config.publicBaseurl } } };
+  }
+
+  /** Logs the device out: the spec deletes the device along with its token. */
+  async logout(requester: Requester): Promise<Record<string, never>> {
+    await this.devices.deleteDevices(requester.userId, [requester.deviceId]);
+    return {};
+  }
+
+  async logoutAll(requester: Requester): Promise<Record<string, never>> {
+    await this.devices.deleteAllDevices(requester.userId);
+    return {};
+  }
+
+  /** Exact match first; otherwise a unique case-insensitive match, as Synapse allows. */
+  private async resolveUserId(userId: string): Promise<string | null> {
+    if (await this.accounts.getUser(userId)) return userId;
+    const candidates = await this.accounts.findUserIdsCaseInsensitive(userId);
+    return candidates.length === 1 ? candidates[0] : null;
+  }
+}

@@ -1,0 +1,36 @@
+import { MatrixError, makeUserId, parseUserId } from '@chat/protocol';
+
+/**
+ * The user an `m.login.password` body names: `identifier: {type: m.id.user, user}` or the legacy
+ * top-level `user` field, as a localpart or a full user id. Returns the full user id on this server.
+ */
+export function userIdFromLoginBody(body: Record<string, unknown>, serverName: string): string {
+  const identifier = body['identifier'];
+  let user: unknown;
+  if (identifier !== undefined) {
+    if (typeof identifier !== 'object' || identifier === null || Array.isArray(identifier)) {
+      throw MatrixError.badJson('identifier must be an object');
+    }
+    const fields = identifier as Record<string, unknown>;
+    if (fields['type'] !== 'm.id.user') {
+      // Third-party identifiers need 3PIDs, which this server does not bind yet.
+      throw new MatrixError(
+        400,
+        'M_UNKNOWN',
+        `Unknown login identifier type: ${String(fields['type'])}`,
+      );
+    }
+    user = fields['user'];
+  } else {
+    user = body['user'];
+  }
+  if (typeof user !== 'string' || user.length === 0) {
+    throw MatrixError.missingParam('User identifier is missing user');
+  }
+  if (user.startsWith('@')) {
+    const parsed = parseUserId(user);
+    if (!parsed) throw MatrixError.invalidParam('Invalid user id');
+    return user;
+  }
+  return makeUserId(user.toLowerCase(), serverName);
+}
