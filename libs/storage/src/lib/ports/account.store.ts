@@ -18,7 +18,13 @@ export interface ProfileRecord {
 export abstract class AccountStore {
   /** Inserts the user and an empty profile; returns false when the user id is taken. */
   abstract createUser(
-    user: { userId: string; passwordHash: string | null; isAdmin: boolean; isGuest: boolean; createdTs: number },
+    user: {
+      userId: string;
+      passwordHash: string | null;
+      isAdmin: boolean;
+      isGuest: boolean;
+      createdTs: number;
+    },
     txn?: Txn,
   ): Promise<boolean>;
   abstract getUser(userId: string, txn?: Txn): Promise<UserRecord | null>;

@@ -18,7 +18,9 @@ export interface UiAuthSessionRecord {
  * the database, not in process memory, so any worker can serve any step of a flow.
  */
 export abstract class AuthSessionStore {
-  abstract createUiAuthSession(session: Omit<UiAuthSessionRecord, 'completed' | 'serverDict'>): Promise<void>;
+  abstract createUiAuthSession(
+    session: Omit<UiAuthSessionRecord, 'completed' | 'serverDict'>,
+  ): Promise<void>;
   abstract getUiAuthSession(sessionId: string): Promise<UiAuthSessionRecord | null>;
   abstract markStageCompleted(sessionId: string, stageType: string, result: unknown): Promise<void>;
   abstract setServerDictValue(sessionId: string, key: string, value: unknown): Promise<void>;
@@ -27,7 +29,11 @@ export abstract class AuthSessionStore {
   abstract expireUiAuthSessions(olderThanTs: number): Promise<number>;
 
   /** Creates a registration token (admin API later; tests now). */
-  abstract createRegistrationToken(token: { token: string; usesAllowed: number | null; expiryTime: number | null }): Promise<void>;
+  abstract createRegistrationToken(token: {
+    token: string;
+    usesAllowed: number | null;
+    expiryTime: number | null;
+  }): Promise<void>;
   /** True when the token exists, is not expired and has uses left (counting pending uses). */
   abstract registrationTokenIsValid(token: string, nowMs: number): Promise<boolean>;
   /** Reserve one use while a registration is in progress. */

@@ -24,17 +24,33 @@ export interface AccessTokenRecord {
  */
 export abstract class DeviceStore {
   /** Inserts the device if missing (keeping an existing display name); returns true if new. */
-  abstract upsertDevice(userId: string, deviceId: string, displayName: string | null, txn?: Txn): Promise<boolean>;
+  abstract upsertDevice(
+    userId: string,
+    deviceId: string,
+    displayName: string | null,
+    txn?: Txn,
+  ): Promise<boolean>;
   abstract getDevice(userId: string, deviceId: string): Promise<DeviceRecord | null>;
   abstract listDevices(userId: string): Promise<DeviceRecord[]>;
   /** Returns false when the device does not exist. */
-  abstract setDisplayName(userId: string, deviceId: string, displayName: string | null, txn?: Txn): Promise<boolean>;
+  abstract setDisplayName(
+    userId: string,
+    deviceId: string,
+    displayName: string | null,
+    txn?: Txn,
+  ): Promise<boolean>;
   /** Deletes the devices and every access token bound to them. */
   abstract deleteDevices(userId: string, deviceIds: string[], txn?: Txn): Promise<void>;
   /** Deletes every device of the user except `exceptDeviceId`, with their tokens. */
   abstract deleteAllDevices(userId: string, exceptDeviceId?: string, txn?: Txn): Promise<void>;
   /** Records last-seen info; callers batch this, it is not transactional with anything. */
-  abstract recordLastSeen(userId: string, deviceId: string, ip: string, userAgent: string, ts: number): Promise<void>;
+  abstract recordLastSeen(
+    userId: string,
+    deviceId: string,
+    ip: string,
+    userAgent: string,
+    ts: number,
+  ): Promise<void>;
 
   /** `tokenHash` is the SHA-256 of the token (hex); the token itself is never stored. */
   abstract addAccessToken(
@@ -44,10 +60,17 @@ export abstract class DeviceStore {
   abstract getAccessToken(tokenHash: string): Promise<AccessTokenRecord | null>;
   abstract deleteAccessToken(id: number, txn?: Txn): Promise<void>;
   /** Deletes every access token of the user except `exceptTokenId`. */
-  abstract deleteAccessTokensForUser(userId: string, exceptTokenId?: number, txn?: Txn): Promise<void>;
+  abstract deleteAccessTokensForUser(
+    userId: string,
+    exceptTokenId?: number,
+    txn?: Txn,
+  ): Promise<void>;
 
   /** Current position of the device_lists stream (for tests and, later, sync tokens). */
   abstract deviceListsPosition(): number;
   /** Rows of the device_lists stream in (from, to]. */
-  abstract getDeviceListChanges(from: number, to: number): Promise<Array<{ streamId: number; userId: string; deviceId: string }>>;
+  abstract getDeviceListChanges(
+    from: number,
+    to: number,
+  ): Promise<Array<{ streamId: number; userId: string; deviceId: string }>>;
 }

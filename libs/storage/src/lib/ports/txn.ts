@@ -2,8 +2,10 @@
  * A database transaction as stores see it. Handlers open one with `Database.runInteraction` when
  * several writes must commit together, and pass it to each store call. Callbacks registered with
  * `afterCommit` run once, after the final successful commit (never after a retried attempt);
- * `onRollback` callbacks run when the interaction finally fails. Stream id generators hang their
- * `markFinished` and replication pokes off these (replication.md §5.6).
+ * `onRollback` callbacks run when the interaction finally fails — and also when an attempt that
+ * registered them is rolled back to be retried (the re-run registers its own callbacks), so
+ * stream ids allocated by a discarded attempt are finished rather than leaked. Stream id
+ * generators hang their `markFinished` and replication pokes off these (replication.md §5.6).
  */
 export interface Txn {
   readonly engine: 'sqlite' | 'postgres';

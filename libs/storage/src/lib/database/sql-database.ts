@@ -1,0 +1,223 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
+import { Logger } from '@nestjs/common';
+import type BetterSqlite3 from 'better-sqlite3';
+import type { DataSource, QueryRunner } from 'typeorm';
+import { Database, type Txn } from '../ports/txn';
+import { AsyncMutex } from './async-mutex';
+import { toSqlitePlaceholders } from './sql-placeholders';
+
+/** Attempts per interaction before a serialization failure or deadlock is given up on (§5.6). */
+export const MAX_INTERACTION_ATTEMPTS = 5;
+const RETRYABLE_PG_CODES = new Set(['40001', '40P01']);
+/** Prepared SQLite statements kept; SQL text is mostly static, IN-lists vary in length. */
+const SQLITE_STATEMENT_CACHE_SIZE = 500;
+
+type Row = Record<string, unknown>;
+type Hooks = {
+  commit: Array<() => void | Promise<void>>;
+  rollback: Array<(err: unknown) => void | Promise<void>>;
+};
+
+class SqlTxn implements Txn {
+  finished = false;
+
+  constructor(
+    readonly engine: 'sqlite' | 'postgres',
+    private readonly name: string,
+    private readonly exec: (sql: string, params: unknown[]) => Promise<Row[]>,
+    private readonly hooks: Hooks,
+  ) {}
+
+  query<T = Row>(sql: string, params: unknown[] = []): Promise<T[]> {
+    if (this.finished) {
+      return Promise.reject(new Error(`transaction ${this.name} has already ended`));
+    }
+    return this.exec(sql, params) as Promise<T[]>;
+  }
+
+  afterCommit(fn: () => void | Promise<void>): void {
+    this.hooks.commit.push(fn);
+  }
+
+  onRollback(fn: (err: unknown) => void | Promise<void>): void {
+    this.hooks.rollback.push(fn);
+  }
+}
+
+/**
+ * `Database` over a TypeORM DataSource. Each interaction holds one QueryRunner (one connection)
+ * for its transaction. PostgreSQL runs REPEATABLE READ and re-runs the function on 40001/40P01;
+ * SQLite has a single connection, so interactions and standalone queries take turns on a mutex.
+ */
+export class SqlDatabase extends Database {
+  readonly engine: 'sqlite' | 'postgres';
+  private readonly logger = new Logger('Database');
+  private readonly mutex = new AsyncMutex();
+  private readonly current = new AsyncLocalStorage<{ active: boolean; name: string }>();
+  /** Declared column types per SQLite statement, to turn BOOLEAN columns back into booleans. */
+  private readonly sqliteStatements = new Map<string, BetterSqlite3.Statement>();
+
+  constructor(readonly dataSource: DataSource) {
+    super();
+    this.engine = dataSource.options.type === 'postgres' ? 'postgres' : 'sqlite';
+  }
+
+  async runInteraction<T>(name: string, fn: (txn: Txn) => Promise<T>): Promise<T> {
+    const outer = this.current.getStore();
+    if (outer?.active) {
+      throw new Error(
+        `runInteraction(${name}) called inside ${outer.name}; pass that transaction instead`,
+      );
+    }
+    for (let attempt = 1; ; attempt++) {
+      // Hooks belong to one attempt: a retried attempt rolled back, so only its onRollback runs.
+      const hooks: Hooks = { commit: [], rollback: [] };
+      let result: T;
+      try {
+        result = await this.exclusive(() => this.attempt(name, fn, hooks));
+      } catch (err) {
+        await this.runRollbackHooks(name, hooks, err);
+        if (attempt < MAX_INTERACTION_ATTEMPTS && isRetryable(err)) {
+          this.logger.debug(`${name}: ${errorCode(err)}, retrying (attempt ${attempt + 1})`);
+          continue;
+        }
+        throw err;
+      }
+      await runCommitHooks(hooks);
+      return result;
+    }
+  }
+
+  /** One statement outside any interaction (autocommit): hot-path reads, position upserts. */
+  query<T = Row>(sql: string, params: unknown[] = []): Promise<T[]> {
+    return this.exclusive(async () => {
+      const runner = this.dataSource.createQueryRunner();
+      try {
+        return (await this.exec(runner, sql, params)) as T[];
+      } finally {
+        await runner.release();
+      }
+    });
+  }
+
+  async close(): Promise<void> {
+    if (this.dataSource.isInitialized) {
+      await this.exclusive(() => this.dataSource.destroy());
+    }
+  }
+
+  private async attempt<T>(name: string, fn: (txn: Txn) => Promise<T>, hooks: Hooks): Promise<T> {
+    const runner = this.dataSource.createQueryRunner();
+    const context = { active: true, name };
+    const txn = new SqlTxn(
+      this.engine,
+      name,
+      (sql, params) => this.exec(runner, sql, params),
+      hooks,
+    );
+    try {
+      await runner.connect();
+      await runner.startTransaction(this.engine === 'postgres' ? 'REPEATABLE READ' : undefined);
+      const result = await this.current.run(context, () => fn(txn));
+      await runner.commitTransaction();
+      return result;
+    } catch (err) {
+      if (runner.isTransactionActive) {
+        await runner.rollbackTransaction().catch((rollbackErr: unknown) => {
+          this.logger.warn(`${name}: rollback failed: ${String(rollbackErr)}`);
+        });
+      }
+      throw err;
+    } finally {
+      context.active = false;
+      txn.finished = true;
+      await runner.release();
+    }
+  }
+
+  private exclusive<T>(fn: () => Promise<T>): Promise<T> {
+    return this.engine === 'sqlite' ? this.mutex.run(fn) : fn();
+  }
+
+  private async exec(runner: QueryRunner, sql: string, params: unknown[]): Promise<Row[]> {
+    if (this.engine === 'postgres') {
+      return (await runner.query(sql, params, true)).records as Row[];
+    }
+    const rewritten = toSqlitePlaceholders(sql, params);
+    const statement = this.sqliteStatement(rewritten.sql);
+    const bound = rewritten.params.map(toSqliteValue);
+    if (!statement.reader) {
+      statement.run(...bound);
+      return [];
+    }
+    const booleans = statement
+      .columns()
+      .filter((column) => column.type?.toUpperCase() === 'BOOLEAN')
+      .map((column) => column.name);
+    const rows = statement.all(...bound) as Row[];
+    if (booleans.length > 0) {
+      for (const row of rows) {
+        for (const column of booleans) {
+          if (row[column] !== null) row[column] = Boolean(row[column]);
+        }
+      }
+    }
+    return rows;
+  }
+
+  private sqliteStatement(sql: string): BetterSqlite3.Statement {
+    let statement = this.sqliteStatements.get(sql);
+    if (!statement) {
+      const driver = this.dataSource.driver as unknown as {
+        databaseConnection: BetterSqlite3.Database;
+      };
+      statement = driver.databaseConnection.prepare(sql);
+      this.sqliteStatements.set(sql, statement);
+      if (this.sqliteStatements.size > SQLITE_STATEMENT_CACHE_SIZE) {
+        const oldest = this.sqliteStatements.keys().next().value;
+        if (oldest !== undefined) this.sqliteStatements.delete(oldest);
+      }
+    }
+    return statement;
+  }
+
+  private async runRollbackHooks(name: string, hooks: Hooks, err: unknown): Promise<void> {
+    for (const hook of hooks.rollback) {
+      try {
+        await hook(err);
+      } catch (hookErr) {
+        // The interaction's own error is what the caller must see.
+        this.logger.error(`${name}: onRollback hook failed: ${String(hookErr)}`);
+      }
+    }
+  }
+}
+
+async function runCommitHooks(hooks: Hooks): Promise<void> {
+  let firstError: unknown;
+  for (const hook of hooks.commit) {
+    try {
+      await hook();
+    } catch (err) {
+      firstError ??= err;
+    }
+  }
+  if (firstError !== undefined) throw firstError;
+}
+
+function toSqliteValue(value: unknown): unknown {
+  if (typeof value === 'boolean') return value ? 1 : 0;
+  return value === undefined ? null : value;
+}
+
+function errorCode(err: unknown): string | undefined {
+  if (typeof err !== 'object' || err === null) return undefined;
+  const { code, driverError } = err as { code?: unknown; driverError?: { code?: unknown } };
+  const value = code ?? driverError?.code;
+  return typeof value === 'string' ? value : undefined;
+}
+
+function isRetryable(err: unknown): boolean {
+  const code = errorCode(err);
+  return code !== undefined && RETRYABLE_PG_CODES.has(code);
+}

@@ -1,0 +1,11 @@
+import type { EngineMigration } from './engine-migration';
+import { StreamPositions1767225600000 } from './1767225600000-stream-positions.migration';
+import { Accounts1767225600001 } from './1767225600001-accounts.migration';
+
+export const MIGRATIONS_TABLE = 'schema_migrations';
+
+/** Every migration this code knows, oldest first. Append only; never edit a released one. */
+export const MIGRATIONS: Array<new () => EngineMigration> = [
+  StreamPositions1767225600000,
+  Accounts1767225600001,
+];

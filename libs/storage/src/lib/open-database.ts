@@ -1,0 +1,73 @@
+import type { DatabaseConfig } from '@chat/config';
+import { STREAM_NAMES } from '@chat/streams';
+import { createDataSource } from './database/data-source';
+import { trackPgPool } from './database/pool-metrics';
+import { SqlDatabase } from './database/sql-database';
+import { runMigrations } from './migrations/run-migrations';
+import type { AccountStore } from './ports/account.store';
+import type { AuthSessionStore } from './ports/auth-session.store';
+import type { DeviceStore } from './ports/device.store';
+import { SqlAccountStore } from './stores/sql-account.store';
+import { SqlAuthSessionStore } from './stores/sql-auth-session.store';
+import { SqlDeviceStore } from './stores/sql-device.store';
+import { InstanceIdStore } from './stream-ids/instance-id.store';
+import { StreamIdGenerators, type StreamWriters } from './stream-ids/stream-id-generators';
+
+export interface OpenDatabaseOptions {
+  /** This process's instance name (`main` in monolith mode). */
+  instanceName: string;
+  /** Writers per stream (`stream_writers`); a stream not listed is written by this instance. */
+  streamWriters?: StreamWriters;
+}
+
+export interface Storage {
+  database: SqlDatabase;
+  accounts: AccountStore;
+  devices: DeviceStore;
+  authSessions: AuthSessionStore;
+  instanceIds: InstanceIdStore;
+  idGenerators: StreamIdGenerators;
+  close(): Promise<void>;
+}
+
+/**
+ * Opens the database, applies migrations (refusing a schema newer than this code), checks stream
+ * sequences and loads the id generators. For apps (through StorageModule), tools and tests.
+ */
+export async function openDatabase(
+  config: DatabaseConfig,
+  opts: OpenDatabaseOptions,
+): Promise<Storage> {
+  const dataSource = createDataSource(config);
+  await dataSource.initialize();
+  const database = new SqlDatabase(dataSource);
+  let untrack: () => void = () => undefined;
+  try {
+    await runMigrations(dataSource);
+    if (database.engine === 'postgres') {
+      const driver = dataSource.driver as unknown as { master: Parameters<typeof trackPgPool>[0] };
+      untrack = trackPgPool(driver.master);
+    }
+    const idGenerators = await StreamIdGenerators.create(
+      database,
+      opts.instanceName,
+      opts.streamWriters,
+    );
+    return {
+      database,
+      accounts: new SqlAccountStore(database),
+      devices: new SqlDeviceStore(database, idGenerators.get(STREAM_NAMES.deviceLists)),
+      authSessions: new SqlAuthSessionStore(database),
+      instanceIds: new InstanceIdStore(database),
+      idGenerators,
+      close: async () => {
+        untrack();
+        await database.close();
+      },
+    };
+  } catch (err) {
+    untrack();
+    await database.close();
+    throw err;
+  }
+}

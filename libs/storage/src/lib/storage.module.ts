@@ -1,0 +1,51 @@
+import {
+  type DynamicModule,
+  Global,
+  Inject,
+  Injectable,
+  Module,
+  type OnApplicationShutdown,
+} from '@nestjs/common';
+import type { DatabaseConfig } from '@chat/config';
+import { openDatabase, type OpenDatabaseOptions, type Storage } from './open-database';
+import { AccountStore } from './ports/account.store';
+import { AuthSessionStore } from './ports/auth-session.store';
+import { DeviceStore } from './ports/device.store';
+import { Database } from './ports/txn';
+
+/** DI token for the whole opened `Storage` (id generators, instance ids, close). */
+export const STORAGE = Symbol('STORAGE');
+
+@Injectable()
+class StorageShutdown implements OnApplicationShutdown {
+  constructor(@Inject(STORAGE) private readonly storage: Storage) {}
+
+  // After every module's onModuleDestroy, so their last writes still reach the database.
+  async onApplicationShutdown(): Promise<void> {
+    await this.storage.close();
+  }
+}
+
+@Global()
+@Module({})
+export class StorageModule {
+  /** Opens the database at startup and provides the ports (abstract classes) as tokens. */
+  static forRoot(config: DatabaseConfig, opts: OpenDatabaseOptions): DynamicModule {
+    const fromStorage = (pick: (storage: Storage) => unknown) => ({
+      useFactory: pick,
+      inject: [STORAGE],
+    });
+    return {
+      module: StorageModule,
+      providers: [
+        { provide: STORAGE, useFactory: () => openDatabase(config, opts) },
+        { provide: Database, ...fromStorage((s) => s.database) },
+        { provide: AccountStore, ...fromStorage((s) => s.accounts) },
+        { provide: DeviceStore, ...fromStorage((s) => s.devices) },
+        { provide: AuthSessionStore, ...fromStorage((s) => s.authSessions) },
+        StorageShutdown,
+      ],
+      exports: [STORAGE, Database, AccountStore, DeviceStore, AuthSessionStore],
+    };
+  }
+}

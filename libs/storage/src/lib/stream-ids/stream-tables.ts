@@ -1,0 +1,25 @@
+import { STREAM_NAMES, type StreamName } from '@chat/streams';
+
+export interface StreamTable {
+  table: string;
+  idColumn: string;
+  instanceColumn: string;
+}
+
+/** Where a stream's ids come from on PostgreSQL and which tables hold its rows. */
+export interface StreamStorage {
+  stream: StreamName;
+  sequence: string;
+  tables: StreamTable[];
+}
+
+/** Streams whose tables exist so far; each new stream table adds its entry here. */
+export const STREAM_STORAGE: readonly StreamStorage[] = [
+  {
+    stream: STREAM_NAMES.deviceLists,
+    sequence: 'device_lists_sequence',
+    tables: [
+      { table: 'device_lists_stream', idColumn: 'stream_id', instanceColumn: 'instance_name' },
+    ],
+  },
+];
