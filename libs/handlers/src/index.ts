@@ -8,3 +8,4 @@ export * from './lib/accounts/ui-auth.service';
 export * from './lib/accounts/ui-auth-challenge';
 export * from './lib/devices/device.service';
 export * from './lib/profile/profile.service';
+export * from './lib/devices/client-ip-recorder.service';

@@ -10,6 +10,7 @@ import { PasswordHasher } from './accounts/password-hasher.service';
 import { RegistrationService } from './accounts/registration.service';
 import { UiAuthService } from './accounts/ui-auth.service';
 import { Clock } from './common/clock';
+import { ClientIpRecorder } from './devices/client-ip-recorder.service';
 import { DeviceService } from './devices/device.service';
 import { ProfileService } from './profile/profile.service';
 
@@ -17,6 +18,7 @@ const services = [
   AccessTokenService,
   AccountCreator,
   AccountService,
+  ClientIpRecorder,
   Clock,
   DeviceService,
   LoginService,

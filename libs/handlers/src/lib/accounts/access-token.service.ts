@@ -7,6 +7,7 @@ import { encodeBase64Url, randomString } from '@chat/protocol';
 import { DeviceStore, type Txn } from '@chat/storage';
 
 import { Clock } from '../common/clock';
+import { ClientIpRecorder } from '../devices/client-ip-recorder.service';
 
 const TOKEN_ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
 /** 32 characters of a 62-letter alphabet: about 190 random bits. */
@@ -26,6 +27,7 @@ export class AccessTokenService implements AccessTokenResolver {
   constructor(
     private readonly devices: DeviceStore,
     private readonly clock: Clock,
+    private readonly clientIps: ClientIpRecorder,
   ) {}
 
   async issue(userId: string, deviceId: string, txn?: Txn): Promise<{ token: string; id: number }> {
@@ -38,12 +40,16 @@ export class AccessTokenService implements AccessTokenResolver {
     return { token, id };
   }
 
-  async resolve(token: string): Promise<Requester | null> {
+  async resolve(
+    token: string,
+    request: { ip: string; userAgent: string },
+  ): Promise<Requester | null> {
     // Looking up by SHA-256 rather than by the token keeps the comparison constant-time in effect:
     // a caller controls the token, not which bytes of its hash the index compares first.
     const record = await this.devices.getAccessToken(hashAccessToken(token));
     if (!record) return null;
     if (record.validUntilMs !== null && record.validUntilMs <= this.clock.now()) return null;
+    this.clientIps.record(record.userId, record.deviceId, request.ip, request.userAgent);
     return {
       userId: record.userId,
       deviceId: record.deviceId,
