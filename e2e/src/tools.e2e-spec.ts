@@ -1,0 +1,122 @@
+import { execFile } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+
+import { type RunningServer, startServerProcess } from '@chat/testing';
+
+const run = promisify(execFile);
+const root = join(__dirname, '../..');
+
+/** Runs a node script and returns its exit code and output instead of throwing on failure. */
+async function node(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  try {
+    const { stdout, stderr } = await run(process.execPath, args, { cwd: root });
+    return { code: 0, stdout, stderr };
+  } catch (error) {
+    const failed = error as { code: number; stdout: string; stderr: string };
+    return { code: failed.code, stdout: failed.stdout, stderr: failed.stderr };
+  }
+}
+
+describe('tools', () => {
+  let server: RunningServer;
+
+  beforeAll(async () => {
+    server = await startServerProcess({ engine: 'sqlite' });
+  });
+
+  afterAll(async () => {
+    await server?.stop();
+  });
+
+  it('register-user creates an admin with the shared secret from the config file, once', async () => {
+    const args = [
+      'tools/register-user.js',
+      '-c',
+      server.configPath,
+      '-u',
+      'root',
+      '-p',
+      'hunter2hunter2',
+      '--admin',
+      server.baseUrl,
+    ];
+    const first = await node(args);
+    expect(first).toMatchObject({ code: 0 });
+    expect(first.stdout).toContain('Registered @root:localhost (admin)');
+
+    const login = await fetch(`${server.baseUrl}/chat/client/v3/login`, {
+      method: 'POST',
+      body: JSON.stringify({
+        type: 'm.login.password',
+        identifier: { type: 'm.id.user', user: 'root' },
+        password: 'hunter2hunter2',
+      }),
+    });
+    expect(login.status).toBe(200);
+    expect(await login.json()).toMatchObject({ user_id: '@root:localhost' });
+
+    const again = await node(args);
+    expect(again.code).toBe(1);
+    expect(again.stderr).toContain('M_USER_IN_USE');
+  });
+
+  it('register-user refuses a wrong secret', async () => {
+    const result = await node([
+      'tools/register-user.js',
+      '-k',
+      'not-the-secret',
+      '-u',
+      'eve',
+      '-p',
+      'pw',
+      '--no-admin',
+      server.baseUrl,
+    ]);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain('M_FORBIDDEN');
+  });
+
+  it('main lists every config problem in one message and exits 1 without a stack trace', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'chat-badconfig-'));
+    const file = join(dir, 'homeserver.yaml');
+    writeFileSync(
+      file,
+      'server_name: "bad name!"\nlisteners:\n  - port: 99999\n    type: ftp\ndatabase:\n  name: oracle\n',
+    );
+    const result = await node(['dist/apps/main/main.js', '-c', file]);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain('Invalid configuration:');
+    for (const key of ['server_name', 'listeners[0].port', 'listeners[0].type', 'database.name']) {
+      expect(result.stderr).toContain(`homeserver.yaml: ${key}`);
+    }
+    expect(result.stderr).not.toMatch(/\n\s+at /);
+  });
+
+  it('generate-config writes a config and signing key, and never overwrites them', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'chat-genconfig-'));
+    const file = join(dir, 'homeserver.yaml');
+    const generated = await node([
+      'dist/apps/main/main.js',
+      'generate-config',
+      '-c',
+      file,
+      '--server-name',
+      'example.org',
+    ]);
+    expect(generated.code).toBe(0);
+    expect(generated.stdout).toContain('example.org.signing.key');
+    const refused = await node([
+      'dist/apps/main/main.js',
+      'generate-config',
+      '-c',
+      file,
+      '--server-name',
+      'example.org',
+    ]);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain('already exists');
+  });
+});
