@@ -2,9 +2,10 @@
 // `npm test`: lint, typecheck, unit and integration tests (SQLite and PostgreSQL), then the
 // end-to-end suites one after another. PostgreSQL and Redis must answer: tests never skip an engine.
 const { spawn } = require('node:child_process');
-const { join } = require('node:path');
+const { dirname, join } = require('node:path');
 
 const root = join(__dirname, '..');
+const NX_BIN = join(dirname(require.resolve('nx/package.json')), require('nx/package.json').bin.nx);
 const postgresUrl =
   process.env.CHAT_TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const redisUrl = process.env.CHAT_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -48,21 +49,17 @@ const ANSI_ESCAPES = /\x1b\[[0-9;]*m/g;
 /** Runs a command, echoing its output and adding up jest's "Tests:" lines. */
 function run(args) {
   return new Promise((resolve) => {
-    const child = spawn(
-      process.execPath,
-      [join(root, 'node_modules/nx/bin/nx.js'), ...args, '--output-style=static'],
-      {
-        cwd: root,
-        env: {
-          ...process.env,
-          NX_NO_CLOUD: 'true',
-          NX_TUI: 'false',
-          CHAT_TEST_POSTGRES_URL: postgresUrl,
-          CHAT_TEST_REDIS_URL: redisUrl,
-        },
-        stdio: ['ignore', 'pipe', 'pipe'],
+    const child = spawn(process.execPath, [NX_BIN, ...args, '--output-style=static'], {
+      cwd: root,
+      env: {
+        ...process.env,
+        NX_NO_CLOUD: 'true',
+        NX_TUI: 'false',
+        CHAT_TEST_POSTGRES_URL: postgresUrl,
+        CHAT_TEST_REDIS_URL: redisUrl,
       },
-    );
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     const count = (chunk) => {
       for (const line of chunk.toString().split('\n')) {
         const m = /^Tests:\s+(?:(\d+) failed, )?(?:\d+ skipped, )?(?:\d+ todo, )?(\d+) passed/.exec(

@@ -4,9 +4,10 @@
 // Extra arguments go to the server, e.g. `npm start -- -c my.yaml`.
 const { spawnSync, spawn } = require('node:child_process');
 const { existsSync, readdirSync, statSync } = require('node:fs');
-const { join } = require('node:path');
+const { dirname, join } = require('node:path');
 
 const root = join(__dirname, '..');
+const NX_BIN = join(dirname(require.resolve('nx/package.json')), require('nx/package.json').bin.nx);
 const bundle = join(root, 'dist/apps/main/main.js');
 const dataConfig = join(root, 'data/homeserver.yaml');
 
@@ -40,7 +41,7 @@ function run(args) {
 
 if (bundleIsStale()) {
   console.log('Building main…');
-  run([join(root, 'node_modules/nx/bin/nx.js'), 'build', 'main', '--output-style=static']);
+  run([NX_BIN, 'build', 'main', '--output-style=static']);
 }
 
 const args = process.argv.slice(2);
