@@ -3,7 +3,7 @@ import prettier from 'eslint-config-prettier';
 
 // Dependencies point one way: apps -> api -> feature -> storage/streams -> protocol.
 const layers = {
-  'type:app': ['type:api', 'type:feature', 'type:platform', 'type:storage', 'type:core', 'type:config', 'type:util', 'type:protocol'],
+  'type:app': ['type:api', 'type:feature', 'type:platform', 'type:storage', 'type:core', 'type:config', 'type:util', 'type:protocol', 'type:testing'],
   'type:api': ['type:feature', 'type:platform', 'type:config', 'type:util', 'type:protocol', 'type:testing'],
   'type:feature': ['type:platform', 'type:storage', 'type:core', 'type:config', 'type:util', 'type:protocol', 'type:testing'],
   'type:platform': ['type:config', 'type:util', 'type:protocol', 'type:testing'],
