@@ -103,7 +103,8 @@ describe.each(ENGINES)('routing (%s)', (engine) => {
     expect(text).toContain('chat_http_request_duration_seconds');
     expect(text).toContain('nodejs_eventloop_lag');
     // SQLite has one connection and no pool; PostgreSQL pools are gauged.
-    if (engine === 'postgres') expect(text).toMatch(/chat_db_pool_connections\{state="total"\} [1-9]/);
+    if (engine === 'postgres')
+      expect(text).toMatch(/chat_db_pool_connections\{state="total"\} [1-9]/);
   });
 });
 
