@@ -27,3 +27,4 @@ export { MetricsController } from './lib/observability/metrics.controller';
 export { PlatformModule } from './lib/platform.module';
 export { bootstrapHttp, type RunningHttp } from './lib/bootstrap-http';
 export { launchApp } from './lib/launch/launch-app';
+export { MAX_JSON_DEPTH } from './lib/http/body.middleware';

@@ -263,6 +263,24 @@ describe('bootstrapHttp', () => {
       expect(res.body['error']).toContain('avatar.url must be a string');
     });
 
+    it('400 M_MISSING_PARAM for an absent required field; null is present, so M_BAD_JSON', async () => {
+      const missing = await put({ avatar: { url: 'mxc://x/y' } });
+      expectJsonError(missing, 400, 'M_MISSING_PARAM');
+      expect(missing.body['error']).toContain('displayname');
+      expectJsonError(await put({ displayname: 'A', avatar: {} }), 400, 'M_MISSING_PARAM');
+      expectJsonError(await put({ displayname: null }), 400, 'M_BAD_JSON');
+    });
+
+    it('400 M_MISSING_PARAM for an absent required query parameter', async () => {
+      expect((await call(`${client}/chat/client/v3/lookup?term=a`)).body).toEqual({ term: 'a' });
+      expectJsonError(await call(`${client}/chat/client/v3/lookup`), 400, 'M_MISSING_PARAM');
+      expectJsonError(
+        await call(`${client}/chat/client/v3/lookup?term=a&term=b`),
+        400,
+        'M_INVALID_PARAM',
+      );
+    });
+
     it('query DTOs convert strings and fail with 400 M_INVALID_PARAM', async () => {
       expect((await call(`${client}/chat/client/v3/search?limit=5`)).body).toEqual({ limit: 5 });
       const res = await call(`${client}/chat/client/v3/search?limit=500`);

@@ -28,6 +28,9 @@ describe('userIdFromLoginBody', () => {
     [{ identifier: { type: 'm.id.user' } }, 'M_MISSING_PARAM'],
     [{ user: 42 }, 'M_MISSING_PARAM'],
     [{ user: '@no-server' }, 'M_INVALID_PARAM'],
+    [{ user: 'nul\0' }, 'M_INVALID_PARAM'],
+    [{ user: '@nul\0:example.org' }, 'M_INVALID_PARAM'],
+    [{ identifier: { type: 'm.id.user', user: 'a:b' } }, 'M_INVALID_PARAM'],
   ])('rejects %j with %s', (body, errcode) => {
     let error: unknown;
     try {

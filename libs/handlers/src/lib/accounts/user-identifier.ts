@@ -27,10 +27,8 @@ export function userIdFromLoginBody(body: Record<string, unknown>, serverName: s
   if (typeof user !== 'string' || user.length === 0) {
     throw MatrixError.missingParam('User identifier is missing user');
   }
-  if (user.startsWith('@')) {
-    const parsed = parseUserId(user);
-    if (!parsed) throw MatrixError.invalidParam('Invalid user id');
-    return user;
-  }
-  return makeUserId(user.toLowerCase(), serverName);
+  const userId = user.startsWith('@') ? user : makeUserId(user.toLowerCase(), serverName);
+  // A localpart with `:` or NUL, or an over-long one, names nobody and must not reach a query.
+  if (!parseUserId(userId)) throw MatrixError.invalidParam('Invalid user id');
+  return userId;
 }

@@ -47,6 +47,11 @@ class SearchQuery {
   limit?: number;
 }
 
+class LookupQuery {
+  @IsString()
+  term: string;
+}
+
 const c = '/chat/client/v3';
 
 @Controller()
@@ -96,6 +101,12 @@ class TestController {
   @Public()
   @Get(`${c}/search`)
   search(@Query() query: SearchQuery): unknown {
+    return query;
+  }
+
+  @Public()
+  @Get(`${c}/lookup`)
+  lookup(@Query() query: LookupQuery): unknown {
     return query;
   }
 
