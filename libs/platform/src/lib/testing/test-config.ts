@@ -1,6 +1,4 @@
-import type { HomeserverConfig, ListenerConfig, RateLimitConfig } from '@chat/config';
-
-const relaxed: RateLimitConfig = { perSecond: 1000, burstCount: 1000 };
+import { parseConfig, type HomeserverConfig, type ListenerConfig } from '@chat/config';
 
 export function testListener(
   names: ListenerConfig['resources'][number]['names'],
@@ -16,66 +14,29 @@ export function testListener(
   };
 }
 
-/** A complete config for platform tests, as the loader would produce it (defaults filled in). */
+const relaxed = { per_second: 1000, burst_count: 1000 };
+
+/**
+ * A complete config for platform tests, made by the real loader (so defaults stay in step with
+ * it), with fast rate limits and silent logs; `overrides` replace whole top-level properties.
+ */
 export function testConfig(overrides: Partial<HomeserverConfig> = {}): HomeserverConfig {
-  return {
-    configPaths: [],
-    serverName: 'test.local',
-    publicBaseurl: 'http://test.local/',
-    listeners: [testListener(['client'])],
-    database: { name: 'sqlite', args: { database: ':memory:', cpMin: 1, cpMax: 1 } },
-    signingKeyPath: '/dev/null',
-    mediaStorePath: '/tmp/media',
-    log: { level: 'silent', format: 'json' },
-    enableRegistration: false,
-    enableRegistrationWithoutVerification: false,
-    registrationRequiresToken: false,
-    allowGuestAccess: false,
-    maxRequestBodySize: 1024 * 1024,
-    passwordHashingCost: 1,
-    passwordConfig: { enabled: true, minimumLength: 0 },
-    rcMessage: relaxed,
-    rcRegistration: relaxed,
-    rcRegistrationTokenValidity: relaxed,
-    rcLogin: { address: relaxed, account: relaxed, failedAttempts: relaxed },
-    rcAdminRedaction: relaxed,
-    rcJoins: { local: relaxed, remote: relaxed },
-    rcInvites: { perRoom: relaxed, perUser: relaxed, perIssuer: relaxed },
-    rcThirdPartyInvite: relaxed,
-    rcFederation: {
-      windowSize: 1000,
-      sleepLimit: 10,
-      sleepDelay: 500,
-      rejectLimit: 50,
-      concurrent: 3,
+  const { config } = parseConfig([
+    {
+      path: '/tmp/platform-test/homeserver.yaml',
+      values: {
+        server_name: 'test.local',
+        public_baseurl: 'http://test.local/',
+        database: { name: 'sqlite3', args: { database: ':memory:' } },
+        log: { level: 'silent' },
+        max_request_body_size: 1024 * 1024,
+        password_hashing_cost: 1,
+        rc_message: relaxed,
+        rc_registration: relaxed,
+        rc_registration_token_validity: relaxed,
+        rc_login: { address: relaxed, account: relaxed, failed_attempts: relaxed },
+      },
     },
-    rcDeviceKeyRequests: relaxed,
-    rcPresence: { perUser: relaxed },
-    rcDelayedEventMgmt: relaxed,
-    rcReports: relaxed,
-    rcRoomCreation: relaxed,
-    redis: { enabled: false, host: 'localhost', port: 6379, useTls: false },
-    workerListeners: [],
-    instanceMap: {},
-    streamWriters: {
-      events: ['main'],
-      typing: ['main'],
-      to_device: ['main'],
-      account_data: ['main'],
-      receipts: ['main'],
-      presence: ['main'],
-      push_rules: ['main'],
-      device_lists: ['main'],
-    },
-    runBackgroundTasksOn: 'main',
-    startPushers: true,
-    pusherInstances: [],
-    notifyAppservices: true,
-    sendFederation: true,
-    federationSenderInstances: [],
-    enableMediaRepo: true,
-    updateUserDirectory: true,
-    usePresence: true,
-    ...overrides,
-  };
+  ]);
+  return { ...config, listeners: [testListener(['client'])], ...overrides };
 }
