@@ -1,4 +1,4 @@
-import { AuthSessionStore } from '@chat/storage';
+import { AccountStore, AuthSessionStore } from '@chat/storage';
 import { sharedSecretMac } from '@chat/testing';
 
 import { ENGINES, TestServer } from './test-server.test-helper';
@@ -30,6 +30,13 @@ describe.each(ENGINES)('registration (%s)', (engine) => {
       expect(challenge.body['errcode']).toBeUndefined();
       const session = challenge.body['session'];
       expect(typeof session).toBe('string');
+      // The session row holds the rest of the body for later stages, but only a hash of the password.
+      const stored = await server.http.app
+        .get(AuthSessionStore)
+        .getUiAuthSession(session as string);
+      expect(stored?.clientDict).toEqual({ username: 'dora' });
+      expect(stored?.serverDict['password_hash']).toEqual(expect.any(String));
+      expect(JSON.stringify(stored)).not.toContain('explorer');
 
       // A later stage may send only `auth`: the body stored with the session is replayed.
       const done = await server.request('POST', REGISTER, {
@@ -46,6 +53,7 @@ describe.each(ENGINES)('registration (%s)', (engine) => {
         token: done.body['access_token'] as string,
       });
       expect(whoami.body['user_id']).toBe('@dora:localhost');
+      expect((await server.login('dora', 'explorer')).token).toMatch(/^cht_/);
     });
 
     it('reports a taken username before any auth stage', async () => {
@@ -143,6 +151,24 @@ describe.each(ENGINES)('registration (%s)', (engine) => {
         device_id: expect.any(String),
       });
       expect((await server.login('boss', 'big secret')).token).toMatch(/^cht_/);
+      const accounts = server.http.app.get(AccountStore);
+      expect((await accounts.getUser('@boss:localhost'))?.isAdmin).toBe(true);
+
+      const plainNonce = (await server.request('GET', url)).body['nonce'] as string;
+      const plain = await server.request('POST', url, {
+        body: {
+          nonce: plainNonce,
+          username: 'worker',
+          password: 'pw',
+          mac: sharedSecretMac('test-shared-secret', plainNonce, {
+            username: 'worker',
+            password: 'pw',
+            admin: false,
+          }),
+        },
+      });
+      expect(plain.status).toBe(200);
+      expect((await accounts.getUser('@worker:localhost'))?.isAdmin).toBe(false);
 
       const reused = await server.request('POST', url, {
         body: { nonce, username: 'boss2', password: 'x', admin: false, mac },
@@ -240,6 +266,18 @@ describe.each(ENGINES)('registration (%s)', (engine) => {
     it('answers shared-secret registration with 400 when no secret is configured', async () => {
       const res = await server.request('GET', '/_chat/admin/v1/register');
       expect(res).toMatchObject({ status: 400, body: { errcode: 'M_UNKNOWN' } });
+      const post = await server.request('POST', '/_chat/admin/v1/register', {
+        body: { nonce: 'n', username: 'u', password: 'p', mac: 'ab' },
+      });
+      expect(post).toMatchObject({ status: 400, body: { errcode: 'M_UNKNOWN' } });
+    });
+
+    it('answers registration token validity with 403 M_FORBIDDEN', async () => {
+      const res = await server.request(
+        'GET',
+        '/chat/client/v1/register/m.login.registration_token/validity?token=any',
+      );
+      expect(res).toMatchObject({ status: 403, body: { errcode: 'M_FORBIDDEN' } });
     });
   });
 });

@@ -1,3 +1,5 @@
+import { AuthSessionStore } from '@chat/storage';
+
 import { ENGINES, TestServer } from './test-server.test-helper';
 
 const V3 = '/chat/client/v3';
@@ -101,7 +103,10 @@ describe.each(ENGINES)('sessions and accounts (%s)', (engine) => {
         200,
       );
       for (const token of [a.token, b.token]) {
-        expect((await server.request('GET', `${V3}/account/whoami`, { token })).status).toBe(401);
+        expect(await server.request('GET', `${V3}/account/whoami`, { token })).toMatchObject({
+          status: 401,
+          body: { errcode: 'M_UNKNOWN_TOKEN' },
+        });
       }
     });
   });
@@ -206,11 +211,13 @@ describe.each(ENGINES)('sessions and accounts (%s)', (engine) => {
       expect(
         (await server.request('GET', `${V3}/account/whoami`, { token: me.token })).status,
       ).toBe(401);
-      const login = await server.request('POST', `${V3}/login`, {
-        body: { type: 'm.login.password', user: 'gone', password: 'bye-bye' },
-      });
-      // Deactivation removes the password, so the old one is simply wrong (as in Synapse).
-      expect(login).toMatchObject({ status: 403, body: { errcode: 'M_FORBIDDEN' } });
+      // Deactivation removes the password; a login with any password is told why (as in Synapse).
+      for (const password of ['bye-bye', 'anything']) {
+        const login = await server.request('POST', `${V3}/login`, {
+          body: { type: 'm.login.password', user: 'gone', password },
+        });
+        expect(login).toMatchObject({ status: 403, body: { errcode: 'M_USER_DEACTIVATED' } });
+      }
     });
 
     it('refuses a password change whose identifier is another user', async () => {
@@ -271,6 +278,19 @@ describe.each(ENGINES)('sessions and accounts (%s)', (engine) => {
       expect(
         (await server.request('GET', `${V3}/account/whoami`, { token: extra.token })).status,
       ).toBe(200);
+    });
+
+    it('keeps no new password in the session row', async () => {
+      const me = await server.register('secretive', 'old-secret');
+      const challenge = await server.request('POST', `${V3}/account/password`, {
+        token: me.token,
+        body: { new_password: 'new-secret', logout_devices: false },
+      });
+      expect(challenge.status).toBe(401);
+      const stored = await server.http.app
+        .get(AuthSessionStore)
+        .getUiAuthSession(challenge.body['session'] as string);
+      expect(stored?.clientDict).toEqual({ logout_devices: false });
     });
 
     it('refuses an unknown session', async () => {
@@ -433,8 +453,10 @@ describe.each(ENGINES)('sessions and accounts (%s)', (engine) => {
         body: { other: 1 },
       });
       expect(missingKey).toMatchObject({ status: 400, body: { errcode: 'M_MISSING_PARAM' } });
-      const unknown = await server.request('GET', `${V3}/profile/@nobody:localhost`);
-      expect(unknown).toMatchObject({ status: 404, body: { errcode: 'M_NOT_FOUND' } });
+      for (const field of ['', '/displayname', '/avatar_url']) {
+        const unknown = await server.request('GET', `${V3}/profile/@nobody:localhost${field}`);
+        expect(unknown).toMatchObject({ status: 404, body: { errcode: 'M_NOT_FOUND' } });
+      }
     });
   });
 });

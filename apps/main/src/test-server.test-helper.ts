@@ -10,6 +10,9 @@ import { AppModule } from './app.module';
 export type Engine = 'sqlite' | 'postgres';
 export const ENGINES: Engine[] = ['sqlite', 'postgres'];
 
+/** Paths the Matrix client-server OpenAPI describes (under our `/chat` name or the standard one). */
+const SPEC_PATHS = /^\/(chat|_matrix)\/client\/|^\/\.well-known\/matrix\/client(\?|$)/;
+
 export interface ApiResponse {
   status: number;
   headers: Headers;
@@ -96,7 +99,7 @@ export class TestServer {
 
   /**
    * Sends a request; `body` may be an object (sent as JSON) or a raw string. Asserts the response
-   * matches the spec for client-API paths and is never a 500.
+   * matches the spec for client-API and client well-known paths and is never a 500.
    */
   async request(
     method: string,
@@ -120,7 +123,7 @@ export class TestServer {
     if (text) body = JSON.parse(text) as Record<string, unknown>;
     if (response.status >= 500)
       throw new Error(`${method} ${path} answered ${response.status}: ${text}`);
-    if (/^\/(chat|_matrix)\/client\//.test(path) && response.status !== 405) {
+    if (SPEC_PATHS.test(path) && response.status !== 405) {
       const result = this.validator.validate({
         method,
         path: path.split('?')[0],

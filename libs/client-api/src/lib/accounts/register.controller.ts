@@ -2,7 +2,7 @@ import { Body, Controller, Get, HttpCode, Post, Query } from '@nestjs/common';
 import { IsIn, IsOptional, IsString } from 'class-validator';
 
 import { RegistrationService, type UiAuthRequest } from '@chat/handlers';
-import { Public, RateLimit } from '@chat/platform';
+import { ClientIp, Public, RateLimit } from '@chat/platform';
 import { clientPaths } from '@chat/routing';
 
 import { UiAuthRequestParam } from '../ui-auth-request.decorator';
@@ -27,16 +27,17 @@ export class RegistrationTokenQuery {
 export class RegisterController {
   constructor(private readonly registration: RegistrationService) {}
 
+  /** Rate-limited by the service, which counts registrations rather than requests. */
   @Public()
   @Post(clientPaths('current', 'register'))
   @HttpCode(200)
-  @RateLimit((c) => c.rcRegistration)
   register(
     @Query() query: RegisterQuery,
     @Body() _body: Record<string, unknown>,
     @UiAuthRequestParam() request: UiAuthRequest,
+    @ClientIp() clientIp: string,
   ) {
-    return this.registration.register(query.kind, request);
+    return this.registration.register(query.kind, request, clientIp);
   }
 
   @Public()

@@ -41,7 +41,9 @@ export class AccountService {
       throw new MatrixError(400, 'M_WEAK_PASSWORD', 'Password too short');
     }
     const logoutDevices = optionalBoolean(request.body, 'logout_devices') ?? true;
-    const { sessionId } = await this.uiAuth.check({ ...request, userId: requester.userId }, [
+    // Every request carries the new password, so the session need not (and must not) store it.
+    const { new_password: _newPassword, ...body } = request.body;
+    const { sessionId } = await this.uiAuth.check({ ...request, body, userId: requester.userId }, [
       [LOGIN_PASSWORD],
     ]);
     const hash = await this.passwords.hash(newPassword);

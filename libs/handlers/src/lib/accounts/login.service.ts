@@ -36,23 +36,25 @@ export class LoginService {
     if (typeof password !== 'string') throw MatrixError.badJson('password must be a string');
     const requestedUserId = userIdFromLoginBody(body, this.config.serverName);
 
-    // Per-account limits (Synapse's rc_login.account and rc_login.failed_attempts), keyed by the
-    // lower-cased id so that case variants share a bucket.
+    // Per-account limits (Synapse's rc_login.failed_attempts, and rc_login.account below), keyed by
+    // the lower-cased id so that case variants share a bucket.
     const accountKey = requestedUserId.toLowerCase();
-    this.rateLimiter.check(`login-account:${accountKey}`, this.config.rcLogin.account);
     this.rateLimiter.check(`login-failed:${accountKey}`, this.config.rcLogin.failedAttempts, {
       update: false,
     });
 
     const userId = await this.resolveUserId(requestedUserId);
     const user = userId ? await this.accounts.getUser(userId) : null;
+    // Deactivation removes the password, so no password could match: say why, as Synapse does.
+    if (user?.deactivated) {
+      throw new MatrixError(403, 'M_USER_DEACTIVATED', 'This account has been deactivated');
+    }
     if (!user || !(await this.passwords.verify(user.passwordHash, password))) {
       this.rateLimiter.record(`login-failed:${accountKey}`, this.config.rcLogin.failedAttempts);
       throw MatrixError.forbidden('Invalid username or password');
     }
-    if (user.deactivated) {
-      throw new MatrixError(403, 'M_USER_DEACTIVATED', 'This account has been deactivated');
-    }
+    // As in Synapse, only logins that would succeed count here: failures have their own bucket.
+    this.rateLimiter.check(`login-account:${accountKey}`, this.config.rcLogin.account);
     const session = await this.creator.loginDevice(
       user.userId,
       optionalString(body, 'device_id'),

@@ -3,7 +3,7 @@ import { createHmac, timingSafeEqual } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 
 import type { HomeserverConfig } from '@chat/config';
-import { HOMESERVER_CONFIG } from '@chat/platform';
+import { HOMESERVER_CONFIG, RateLimiter } from '@chat/platform';
 import { MatrixError, isValidLocalpart, makeUserId, randomString } from '@chat/protocol';
 import { AccountStore, AuthSessionStore } from '@chat/storage';
 
@@ -11,16 +11,20 @@ import { Clock } from '../common/clock';
 import { AccountCreator } from './account-creator.service';
 import { optionalBoolean, optionalString } from './body-fields';
 import { PasswordHasher } from './password-hasher.service';
+import { UiAuthChallenge } from './ui-auth-challenge';
 import {
   LOGIN_DUMMY,
   LOGIN_REGISTRATION_TOKEN,
   UiAuthService,
   type UiAuthRequest,
+  type UiAuthResult,
 } from './ui-auth.service';
 
 /** Synapse refuses longer passwords before hashing them. */
 const MAX_PASSWORD_LENGTH = 512;
 const NONCE_LIFETIME_MS = 60_000;
+/** The UIA session's server-side key for the hash of the password a registration started with. */
+const PASSWORD_HASH = 'password_hash';
 
 export interface SharedSecretRegistration {
   nonce: unknown;
@@ -42,11 +46,18 @@ export class RegistrationService {
     private readonly passwords: PasswordHasher,
     private readonly creator: AccountCreator,
     private readonly clock: Clock,
+    private readonly rateLimiter: RateLimiter,
   ) {}
 
-  /** `POST /register`: validates, runs user-interactive auth, then creates the account. */
-  async register(kind: string | undefined, request: UiAuthRequest) {
-    if (kind === 'guest') return this.registerGuest(request.body);
+  /**
+   * `POST /register`: validates, runs user-interactive auth, then creates the account. As in
+   * Synapse, rc_registration counts the accounts created from `clientIp`, not the requests: one
+   * registration takes several.
+   */
+  async register(kind: string | undefined, request: UiAuthRequest, clientIp: string) {
+    const limitKey = `registration:${clientIp}`;
+    this.rateLimiter.check(limitKey, this.config.rcRegistration, { update: false });
+    if (kind === 'guest') return this.registerGuest(request.body, limitKey);
     if (kind !== undefined && kind !== 'user')
       throw MatrixError.invalidParam(`Invalid kind: ${kind}`);
     if (!this.config.enableRegistration) {
@@ -55,24 +66,40 @@ export class RegistrationService {
     // The spec wants a taken or invalid username reported before any auth stage.
     const requested = optionalString(request.body, 'username');
     if (requested !== undefined) await this.checkUsername(requested.toLowerCase());
-    this.checkPassword(optionalString(request.body, 'password'));
+    const password = optionalString(request.body, 'password');
+    this.checkPassword(password);
 
     const flows = this.config.registrationRequiresToken
       ? [[LOGIN_REGISTRATION_TOKEN]]
       : [[LOGIN_DUMMY]];
-    const { sessionId, clientDict, completed } = await this.uiAuth.check(request, flows);
+    // The session stores the body for later stages, but never the password: only its hash (as
+    // Synapse does), kept when a stage is still missing.
+    const { password: _password, ...body } = request.body;
+    let outcome: UiAuthResult;
+    try {
+      outcome = await this.uiAuth.check({ ...request, body }, flows);
+    } catch (error) {
+      if (error instanceof UiAuthChallenge && password !== undefined) {
+        const hash = await this.passwords.hash(password);
+        await this.authSessions.setServerDictValue(error.body.session, PASSWORD_HASH, hash);
+      }
+      throw error;
+    }
+    const { sessionId, clientDict, completed, serverDict } = outcome;
 
-    const password = optionalString(clientDict, 'password');
-    this.checkPassword(password);
-    if (password === undefined) throw MatrixError.missingParam('Missing password.');
+    const stored = serverDict[PASSWORD_HASH];
+    let passwordHash = typeof stored === 'string' ? stored : undefined;
+    if (password !== undefined) passwordHash = await this.passwords.hash(password);
+    if (passwordHash === undefined) throw MatrixError.missingParam('Missing password.');
     const username = optionalString(clientDict, 'username')?.toLowerCase();
     const userId =
       username !== undefined ? await this.checkUsername(username) : await this.freeUserId();
     const inhibitLogin = optionalBoolean(clientDict, 'inhibit_login') ?? false;
     const registrationToken = completed[LOGIN_REGISTRATION_TOKEN];
 
+    this.rateLimiter.check(limitKey, this.config.rcRegistration);
     const result = await this.creator.createUser(
-      { userId, passwordHash: await this.passwords.hash(password), isAdmin: false, isGuest: false },
+      { userId, passwordHash, isAdmin: false, isGuest: false },
       inhibitLogin
         ? false
         : {
@@ -95,6 +122,10 @@ export class RegistrationService {
 
   /** `GET /register/m.login.registration_token/validity`. */
   async registrationTokenValidity(token: string): Promise<{ valid: boolean }> {
+    // The spec's 403: with registration off, no token can be used.
+    if (!this.config.enableRegistration) {
+      throw MatrixError.forbidden('Registration has been disabled');
+    }
     return { valid: await this.authSessions.registrationTokenIsValid(token, this.clock.now()) };
   }
 
@@ -176,10 +207,11 @@ export class RegistrationService {
     return session;
   }
 
-  private async registerGuest(body: Record<string, unknown>) {
+  private async registerGuest(body: Record<string, unknown>, limitKey: string) {
     if (!this.config.allowGuestAccess) {
       throw new MatrixError(403, 'M_GUEST_ACCESS_FORBIDDEN', 'Guest access is disabled');
     }
+    this.rateLimiter.check(limitKey, this.config.rcRegistration);
     return this.creator.createUser(
       { userId: await this.freeUserId(), passwordHash: null, isAdmin: false, isGuest: true },
       { displayName: optionalString(body, 'initial_device_display_name') ?? null },

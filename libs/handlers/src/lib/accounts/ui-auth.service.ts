@@ -33,6 +33,8 @@ export interface UiAuthResult {
   clientDict: Record<string, unknown>;
   /** Stage type → result (the user id for password, the token for registration tokens). */
   completed: Record<string, unknown>;
+  /** Values the server bound to the session on earlier requests (e.g. a password hash). */
+  serverDict: Record<string, unknown>;
 }
 
 /**
@@ -81,6 +83,7 @@ export class UiAuthService implements OnModuleInit, OnModuleDestroy {
     let sessionId: string;
     let clientDict = bodyWithoutAuth;
     let completed: Record<string, unknown>;
+    let serverDict: Record<string, unknown> = {};
     if (sessionField !== undefined) {
       const session = await this.sessions.getUiAuthSession(sessionField);
       if (!session || session.createdTs < this.clock.now() - SESSION_LIFETIME_MS) {
@@ -93,6 +96,7 @@ export class UiAuthService implements OnModuleInit, OnModuleDestroy {
       }
       sessionId = session.sessionId;
       completed = { ...session.completed };
+      serverDict = session.serverDict;
       if (Object.keys(clientDict).length === 0) clientDict = session.clientDict;
     } else {
       sessionId = randomString(24);
@@ -132,7 +136,7 @@ export class UiAuthService implements OnModuleInit, OnModuleDestroy {
     }
 
     if (flows.some((flow) => flow.every((stage) => stage in completed))) {
-      return { sessionId, clientDict, completed };
+      return { sessionId, clientDict, completed, serverDict };
     }
     throw challenge();
   }
