@@ -47,6 +47,13 @@ describe.each(ENGINES)('registration (%s)', (engine) => {
       expect(challenge.body['errcode']).toBeUndefined();
       const session = challenge.body['session'];
       expect(typeof session).toBe('string');
+      // The session row keeps the rest of the body for later stages, but only a hash of the password.
+      const stored = await server.http.app
+        .get(AuthSessionStore)
+        .getUiAuthSession(session as string);
+      expect(stored?.clientDict).toEqual({ username: 'dora' });
+      expect(stored?.serverDict['password_hash']).toEqual(expect.any(String));
+      expect(JSON.stringify(stored)).not.toContain('explorer');
 
       // A later stage may send only `auth`: the body stored with the session is replayed.
       const done = await server.request('POST', REGISTER, {
@@ -55,7 +62,7 @@ describe.each(ENGINES)('registration (%s)', (engine) => {
       expect(done.status).toBe(200);
       expect(done.body).toEqual({
         user_id: '@dora:localhost',
-        access_token: expect.any(String),
+        access_token: expect.stringMatching(/^cht_ZG9yYQ_[A-Za-z0-9]{32}$/),
         device_id: expect.any(String),
         home_server: 'localhost',
       });
