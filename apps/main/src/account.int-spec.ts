@@ -1,3 +1,5 @@
+import { AuthSessionStore } from '@chat/storage';
+
 import {
   V3,
   deviceIds,
@@ -63,6 +65,17 @@ describe.each(ENGINES)('account (%s)', (engine) => {
 
       expectError(await loginStatus('pat', 'old-password'), 403, 'M_FORBIDDEN');
       expect((await loginStatus('pat', 'new-password')).status).toBe(200);
+    });
+
+    it('keeps the new password out of the stored session', async () => {
+      const me = await server.register('secretive', 'old-secret');
+      const session = await openPasswordSession(server, 'POST', PASSWORD, me.token, {
+        new_password: 'new-secret',
+        logout_devices: false,
+      });
+      const stored = await server.http.app.get(AuthSessionStore).getUiAuthSession(session);
+      expect(stored?.clientDict).toEqual({ logout_devices: false });
+      expect(JSON.stringify(stored)).not.toContain('new-secret');
     });
 
     it('keeps the other devices with logout_devices: false', async () => {

@@ -227,6 +227,28 @@ const ROWS: Row[] = [
   },
   { method: 'DELETE', path: `${V3}/profile/${USER_ID}/displayname`, auth: 'required' },
   { method: 'GET', path: `${V3}/capabilities`, auth: 'required' },
+  // A sample under the standard prefix and other version segments gets the same answers.
+  {
+    method: 'POST',
+    path: '/_matrix/client/r0/login',
+    auth: 'none',
+    body: 'json',
+    typed: [{ body: { type: 1 }, errcode: 'M_BAD_JSON' }],
+  },
+  { method: 'GET', path: '/_matrix/client/v3/account/whoami', auth: 'required' },
+  {
+    method: 'PUT',
+    path: '/_matrix/client/v3/devices/ABC',
+    auth: 'required',
+    body: 'json',
+    typed: [{ body: { display_name: 1 }, errcode: 'M_BAD_JSON' }],
+  },
+  {
+    method: 'GET',
+    path: '/_matrix/client/v1/register/m.login.registration_token/validity',
+    auth: 'none',
+    typed: [{ errcode: 'M_MISSING_PARAM' }],
+  },
 ];
 
 const label = (row: Row) => `${row.method} ${row.path}`;
