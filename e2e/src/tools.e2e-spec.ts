@@ -1,10 +1,10 @@
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 
-import { type RunningServer, startServerProcess } from '@chat/testing';
+import { findFreePort, type RunningServer, startServerProcess } from '@chat/testing';
 
 const run = promisify(execFile);
 const root = join(__dirname, '../..');
@@ -95,27 +95,48 @@ describe('tools', () => {
     expect(result.stderr).not.toMatch(/\n\s+at /);
   });
 
-  it('generate-config writes a config and signing key, and never overwrites them', async () => {
+  it('generate-config writes a config and key that main starts with, and never overwrites them', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'chat-genconfig-'));
     const file = join(dir, 'homeserver.yaml');
-    const generated = await node([
-      'dist/apps/main/main.js',
-      'generate-config',
-      '-c',
-      file,
-      '--server-name',
-      'example.org',
-    ]);
+    const port = await findFreePort();
+    const generate = () =>
+      node([
+        'dist/apps/main/main.js',
+        'generate-config',
+        '-c',
+        file,
+        '--server-name',
+        'example.org',
+        '--port',
+        String(port),
+        '--bind-address',
+        '127.0.0.1',
+      ]);
+    const generated = await generate();
     expect(generated.code).toBe(0);
     expect(generated.stdout).toContain('example.org.signing.key');
-    const refused = await node([
-      'dist/apps/main/main.js',
-      'generate-config',
-      '-c',
-      file,
-      '--server-name',
-      'example.org',
-    ]);
+
+    const server = spawn(process.execPath, ['dist/apps/main/main.js', '-c', file], {
+      cwd: root,
+      stdio: 'ignore',
+    });
+    try {
+      let health = 0;
+      for (let attempt = 0; attempt < 100 && health !== 200; attempt++) {
+        await new Promise((resolve) => setTimeout(resolve, 100));
+        health = await fetch(`http://127.0.0.1:${port}/health`).then(
+          (r) => r.status,
+          () => 0,
+        );
+      }
+      expect(health).toBe(200);
+      const versions = await fetch(`http://127.0.0.1:${port}/chat/client/versions`);
+      expect(versions.status).toBe(200);
+    } finally {
+      server.kill('SIGTERM');
+    }
+
+    const refused = await generate();
     expect(refused.code).toBe(1);
     expect(refused.stderr).toContain('already exists');
   });
