@@ -20,6 +20,19 @@ async function node(args: string[]): Promise<{ code: number; stdout: string; std
   }
 }
 
+/** The status of GET /health once it answers 200, or the last one seen after 10 s (0: no answer). */
+async function healthWithin10s(port: number): Promise<number> {
+  let status = 0;
+  for (let attempt = 0; attempt < 100 && status !== 200; attempt++) {
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    status = await fetch(`http://127.0.0.1:${port}/health`).then(
+      (r) => r.status,
+      () => 0,
+    );
+  }
+  return status;
+}
+
 describe('tools', () => {
   let server: RunningServer;
 
@@ -121,15 +134,7 @@ describe('tools', () => {
       stdio: 'ignore',
     });
     try {
-      let health = 0;
-      for (let attempt = 0; attempt < 100 && health !== 200; attempt++) {
-        await new Promise((resolve) => setTimeout(resolve, 100));
-        health = await fetch(`http://127.0.0.1:${port}/health`).then(
-          (r) => r.status,
-          () => 0,
-        );
-      }
-      expect(health).toBe(200);
+      expect(await healthWithin10s(port)).toBe(200);
       const versions = await fetch(`http://127.0.0.1:${port}/chat/client/versions`);
       expect(versions.status).toBe(200);
     } finally {
@@ -139,5 +144,45 @@ describe('tools', () => {
     const refused = await generate();
     expect(refused.code).toBe(1);
     expect(refused.stderr).toContain('already exists');
+  });
+
+  it('main takes several -c files, a later one overriding an earlier one', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'chat-twoconfigs-'));
+    const shared = join(dir, 'homeserver.yaml');
+    const [firstPort, secondPort] = [await findFreePort(), await findFreePort()];
+    const generated = await node([
+      'dist/apps/main/main.js',
+      'generate-config',
+      '-c',
+      shared,
+      '--server-name',
+      'example.org',
+      '--port',
+      String(firstPort),
+      '--bind-address',
+      '127.0.0.1',
+    ]);
+    expect(generated.code).toBe(0);
+    const override = join(dir, 'override.yaml');
+    writeFileSync(
+      override,
+      `listeners:\n  - port: ${secondPort}\n    bind_addresses: ['127.0.0.1']\n    type: http\n    resources: [{ names: [client, health] }]\n`,
+    );
+
+    const server = spawn(
+      process.execPath,
+      ['dist/apps/main/main.js', '-c', shared, '-c', override],
+      { cwd: root, stdio: 'ignore' },
+    );
+    try {
+      expect(await healthWithin10s(secondPort)).toBe(200);
+      const first = await fetch(`http://127.0.0.1:${firstPort}/health`).then(
+        (r) => r.status,
+        () => 0,
+      );
+      expect(first).toBe(0);
+    } finally {
+      server.kill('SIGTERM');
+    }
   });
 });
