@@ -9,6 +9,9 @@ const NX_BIN = join(dirname(require.resolve('nx/package.json')), require('nx/pac
 const postgresUrl =
   process.env.CHAT_TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const redisUrl = process.env.CHAT_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
+// Every run gets its own Redis key and channel prefix (tests read CHAT_TEST_REDIS_PREFIX); the keys
+// are deleted at the end, so runs on a shared Redis never see each other's data.
+const redisPrefix = `chat-test-${require('node:crypto').randomBytes(6).toString('hex')}:`;
 
 async function checkServices() {
   const { Client } = require('pg');
@@ -57,6 +60,7 @@ function run(args) {
         NX_TUI: 'false',
         CHAT_TEST_POSTGRES_URL: postgresUrl,
         CHAT_TEST_REDIS_URL: redisUrl,
+        CHAT_TEST_REDIS_PREFIX: redisPrefix,
       },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
@@ -83,11 +87,27 @@ function run(args) {
   });
 }
 
+async function dropRedisKeys() {
+  const Redis = require('ioredis');
+  const redis = new Redis(redisUrl, { maxRetriesPerRequest: 1 });
+  try {
+    let cursor = '0';
+    do {
+      const [next, keys] = await redis.scan(cursor, 'MATCH', `${redisPrefix}*`, 'COUNT', 500);
+      if (keys.length > 0) await redis.del(...keys);
+      cursor = next;
+    } while (cursor !== '0');
+  } finally {
+    redis.disconnect();
+  }
+}
+
 async function main() {
   const started = Date.now();
   await checkServices();
   let code = await run(['run-many', '-t', 'lint,typecheck,test', '--exclude=e2e']);
   if (code === 0) code = await run(['run', 'e2e:e2e']);
+  await dropRedisKeys();
   console.log(`\nnpm test finished in ${Math.round((Date.now() - started) / 1000)} s`);
   console.log(`Tests: ${totals.passed} passed, ${totals.failed} failed`);
   process.exit(code === 0 && totals.failed === 0 ? 0 : 1);
