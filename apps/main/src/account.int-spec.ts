@@ -96,6 +96,19 @@ describe.each(ENGINES)('account (%s)', (engine) => {
       expect((await loginStatus('kim', 'new-password')).status).toBe(200);
     });
 
+    it('accepts the user named with other letter case, as login does', async () => {
+      const me = await server.register('casey', 'case-pass');
+      const res = await withPasswordAuth(
+        server,
+        'POST',
+        PASSWORD,
+        { token: me.token, user: '@CASEY:localhost', password: 'case-pass' },
+        { new_password: 'new-case-pass', logout_devices: false },
+      );
+      expect(res.status).toBe(200);
+      expect((await loginStatus('casey', 'new-case-pass')).status).toBe(200);
+    });
+
     it('refuses an identifier naming another user', async () => {
       const me = await server.register('ivy', 'ivy-pass');
       await server.register('mallory', 'mal-pass');

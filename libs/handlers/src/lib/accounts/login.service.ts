@@ -9,7 +9,7 @@ import { AccountCreator } from './account-creator.service';
 import { optionalString } from './body-fields';
 import { PasswordHasher } from './password-hasher.service';
 import { LOGIN_PASSWORD } from './ui-auth.service';
-import { userIdFromLoginBody } from './user-identifier';
+import { resolveRegisteredUserId, userIdFromLoginBody } from './user-identifier';
 
 @Injectable()
 export class LoginService {
@@ -43,7 +43,7 @@ export class LoginService {
       update: false,
     });
 
-    const userId = await this.resolveUserId(requestedUserId);
+    const userId = await resolveRegisteredUserId(this.accounts, requestedUserId);
     const user = userId ? await this.accounts.getUser(userId) : null;
     // Deactivation removes the password, so no password could match: say why, as Synapse does.
     if (user?.deactivated) {
@@ -72,12 +72,5 @@ export class LoginService {
   async logoutAll(requester: Requester): Promise<Record<string, never>> {
     await this.devices.deleteAllDevices(requester.userId);
     return {};
-  }
-
-  /** Exact match first; otherwise a unique case-insensitive match, as Synapse allows. */
-  private async resolveUserId(userId: string): Promise<string | null> {
-    if (await this.accounts.getUser(userId)) return userId;
-    const candidates = await this.accounts.findUserIdsCaseInsensitive(userId);
-    return candidates.length === 1 ? candidates[0] : null;
   }
 }

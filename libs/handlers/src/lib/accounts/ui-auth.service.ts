@@ -8,7 +8,7 @@ import { AccountStore, AuthSessionStore } from '@chat/storage';
 import { Clock } from '../common/clock';
 import { PasswordHasher } from './password-hasher.service';
 import { UiAuthChallenge } from './ui-auth-challenge';
-import { userIdFromLoginBody } from './user-identifier';
+import { resolveRegisteredUserId, userIdFromLoginBody } from './user-identifier';
 
 export const LOGIN_DUMMY = 'm.login.dummy';
 export const LOGIN_PASSWORD = 'm.login.password';
@@ -157,7 +157,8 @@ export class UiAuthService implements OnModuleInit, OnModuleDestroy {
       case LOGIN_DUMMY:
         return { ok: true, result: true };
       case LOGIN_PASSWORD: {
-        const userId = userIdFromLoginBody(auth, this.config.serverName);
+        const named = userIdFromLoginBody(auth, this.config.serverName);
+        const userId = (await resolveRegisteredUserId(this.accounts, named)) ?? named;
         if (request.userId !== undefined && userId !== request.userId) {
           throw MatrixError.forbidden('Invalid auth: the identifier is not the logged-in user');
         }

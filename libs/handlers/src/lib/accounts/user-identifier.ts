@@ -1,4 +1,5 @@
 import { MatrixError, makeUserId, parseUserId } from '@chat/protocol';
+import type { AccountStore } from '@chat/storage';
 
 /**
  * The user an `m.login.password` body names: `identifier: {type: m.id.user, user}` or the legacy
@@ -31,4 +32,17 @@ export function userIdFromLoginBody(body: Record<string, unknown>, serverName: s
   // A localpart with `:` or NUL, or an over-long one, names nobody and must not reach a query.
   if (!parseUserId(userId)) throw MatrixError.invalidParam('Invalid user id');
   return userId;
+}
+
+/**
+ * The registered user an identifier means: an exact match, else the one user whose id matches
+ * case-insensitively (Synapse accepts `@Alice:` for `@alice:`), else null.
+ */
+export async function resolveRegisteredUserId(
+  accounts: AccountStore,
+  userId: string,
+): Promise<string | null> {
+  if (await accounts.getUser(userId)) return userId;
+  const candidates = await accounts.findUserIdsCaseInsensitive(userId);
+  return candidates.length === 1 ? candidates[0] : null;
 }
