@@ -1,4 +1,4 @@
-import { Body, Controller, Get, HttpCode, Post } from '@nestjs/common';
+import { Body, Controller, Get, Post } from '@nestjs/common';
 
 import { RegistrationService, type SharedSecretRegistration } from '@chat/handlers';
 import { Public, RateLimit } from '@chat/platform';
@@ -18,7 +18,6 @@ export class SharedSecretRegistrationController {
 
   @Public()
   @Post(serverPath('admin/v1/register'))
-  @HttpCode(200)
   @RateLimit((c) => c.rcRegistration)
   register(@Body() body: Record<string, unknown>) {
     return this.registration.registerWithSharedSecret(body as unknown as SharedSecretRegistration);

@@ -1,4 +1,4 @@
-import { Body, Controller, Get, HttpCode, Post } from '@nestjs/common';
+import { Controller, Get, Post } from '@nestjs/common';
 
 import { AccountService, type UiAuthRequest } from '@chat/handlers';
 import { AllowGuest, CurrentRequester, type Requester } from '@chat/platform';
@@ -17,27 +17,23 @@ export class AccountController {
   }
 
   @Post(clientPaths('current', 'account/password'))
-  @HttpCode(200)
   changePassword(
     @CurrentRequester() requester: Requester,
-    @Body() _body: Record<string, unknown>,
     @UiAuthRequestParam() request: UiAuthRequest,
   ) {
     return this.accounts.changePassword(requester, request);
   }
 
   @Post(clientPaths('current', 'account/deactivate'))
-  @HttpCode(200)
   deactivate(
     @CurrentRequester() requester: Requester,
-    @Body() _body: Record<string, unknown>,
     @UiAuthRequestParam() request: UiAuthRequest,
   ) {
     return this.accounts.deactivate(requester, request);
   }
 
   @Get(clientPaths('legacy', 'account/3pid'))
-  threepids(@CurrentRequester() _requester: Requester) {
+  threepids() {
     return this.accounts.threepids();
   }
 }

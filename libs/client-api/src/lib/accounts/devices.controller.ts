@@ -1,4 +1,4 @@
-import { Body, Controller, Delete, Get, HttpCode, Param, Post, Put } from '@nestjs/common';
+import { Body, Controller, Delete, Get, Param, Post, Put } from '@nestjs/common';
 import { ArrayMaxSize, IsArray, IsOptional, IsString } from 'class-validator';
 
 import { DeviceService, type UiAuthRequest } from '@chat/handlers';
@@ -53,7 +53,6 @@ export class DevicesController {
   }
 
   @Post(clientPaths('legacy', 'delete_devices'))
-  @HttpCode(200)
   deleteMany(
     @CurrentRequester() requester: Requester,
     @Body() body: DeleteDevicesBody,

@@ -1,4 +1,4 @@
-import { Body, Controller, Get, HttpCode, Post } from '@nestjs/common';
+import { Body, Controller, Get, Post } from '@nestjs/common';
 
 import { LoginService } from '@chat/handlers';
 import { AllowGuest, CurrentRequester, Public, RateLimit, type Requester } from '@chat/platform';
@@ -16,7 +16,6 @@ export class LoginController {
 
   @Public()
   @Post(clientPaths('legacy', 'login'))
-  @HttpCode(200)
   @RateLimit((c) => c.rcLogin.address)
   login(@Body() body: Record<string, unknown>) {
     return this.logins.login(body);
@@ -24,14 +23,12 @@ export class LoginController {
 
   @AllowGuest()
   @Post(clientPaths('legacy', 'logout'))
-  @HttpCode(200)
   logout(@CurrentRequester() requester: Requester) {
     return this.logins.logout(requester);
   }
 
   @AllowGuest()
   @Post(clientPaths('legacy', 'logout/all'))
-  @HttpCode(200)
   logoutAll(@CurrentRequester() requester: Requester) {
     return this.logins.logoutAll(requester);
   }

@@ -1,4 +1,4 @@
-import { Body, Controller, Get, HttpCode, Post, Query } from '@nestjs/common';
+import { Controller, Get, Post, Query } from '@nestjs/common';
 import { IsIn, IsOptional, IsString } from 'class-validator';
 
 import { RegistrationService, type UiAuthRequest } from '@chat/handlers';
@@ -30,10 +30,8 @@ export class RegisterController {
   /** Rate-limited by the service, which counts registrations rather than requests. */
   @Public()
   @Post(clientPaths('current', 'register'))
-  @HttpCode(200)
   register(
     @Query() query: RegisterQuery,
-    @Body() _body: Record<string, unknown>,
     @UiAuthRequestParam() request: UiAuthRequest,
     @ClientIp() clientIp: string,
   ) {

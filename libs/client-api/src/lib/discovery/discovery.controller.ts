@@ -2,7 +2,7 @@ import { Controller, Get, Inject } from '@nestjs/common';
 
 import type { HomeserverConfig } from '@chat/config';
 import { PROFILE_FIELDS } from '@chat/handlers';
-import { CurrentRequester, HOMESERVER_CONFIG, Public, type Requester } from '@chat/platform';
+import { HOMESERVER_CONFIG, Public } from '@chat/platform';
 import { clientPaths } from '@chat/routing';
 
 /** Spec versions whose client-server features this server implements (or degrades gracefully). */
@@ -49,7 +49,7 @@ export class DiscoveryController {
   }
 
   @Get(clientPaths('current', 'capabilities'))
-  capabilities(@CurrentRequester() _requester: Requester) {
+  capabilities() {
     const passwords = this.config.passwordConfig.enabled;
     return {
       capabilities: {
