@@ -9,7 +9,7 @@ import { AccountCreator } from './account-creator.service';
 import { optionalString } from './body-fields';
 import { PasswordHasher } from './password-hasher.service';
 import { LOGIN_PASSWORD } from './ui-auth.service';
-import { resolveRegisteredUserId, userIdFromLoginBody } from './user-identifier';
+import { findRegisteredUser, userIdFromLoginBody } from './user-identifier';
 
 @Injectable()
 export class LoginService {
@@ -43,8 +43,7 @@ export class LoginService {
       update: false,
     });
 
-    const userId = await resolveRegisteredUserId(this.accounts, requestedUserId);
-    const user = userId ? await this.accounts.getUser(userId) : null;
+    const user = await findRegisteredUser(this.accounts, requestedUserId);
     // Deactivation removes the password, so no password could match: say why, as Synapse does.
     if (user?.deactivated) {
       throw new MatrixError(403, 'M_USER_DEACTIVATED', 'This account has been deactivated');

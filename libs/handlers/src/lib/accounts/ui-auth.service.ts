@@ -8,7 +8,7 @@ import { AccountStore, AuthSessionStore } from '@chat/storage';
 import { Clock } from '../common/clock';
 import { PasswordHasher } from './password-hasher.service';
 import { UiAuthChallenge } from './ui-auth-challenge';
-import { resolveRegisteredUserId, userIdFromLoginBody } from './user-identifier';
+import { findRegisteredUser, userIdFromLoginBody } from './user-identifier';
 
 export const LOGIN_DUMMY = 'm.login.dummy';
 export const LOGIN_PASSWORD = 'm.login.password';
@@ -158,14 +158,14 @@ export class UiAuthService implements OnModuleInit, OnModuleDestroy {
         return { ok: true, result: true };
       case LOGIN_PASSWORD: {
         const named = userIdFromLoginBody(auth, this.config.serverName);
-        const userId = (await resolveRegisteredUserId(this.accounts, named)) ?? named;
+        const user = await findRegisteredUser(this.accounts, named);
+        const userId = user?.userId ?? named;
         if (request.userId !== undefined && userId !== request.userId) {
           throw MatrixError.forbidden('Invalid auth: the identifier is not the logged-in user');
         }
         const password = auth['password'];
         if (typeof password !== 'string')
           throw MatrixError.badJson('auth.password must be a string');
-        const user = await this.accounts.getUser(userId);
         if (
           !user ||
           user.deactivated ||

@@ -1,5 +1,5 @@
 import { MatrixError, makeUserId, parseUserId } from '@chat/protocol';
-import type { AccountStore } from '@chat/storage';
+import type { AccountStore, UserRecord } from '@chat/storage';
 
 /**
  * The user an `m.login.password` body names: `identifier: {type: m.id.user, user}` or the legacy
@@ -38,11 +38,12 @@ export function userIdFromLoginBody(body: Record<string, unknown>, serverName: s
  * The registered user an identifier means: an exact match, else the one user whose id matches
  * case-insensitively (Synapse accepts `@Alice:` for `@alice:`), else null.
  */
-export async function resolveRegisteredUserId(
+export async function findRegisteredUser(
   accounts: AccountStore,
   userId: string,
-): Promise<string | null> {
-  if (await accounts.getUser(userId)) return userId;
+): Promise<UserRecord | null> {
+  const exact = await accounts.getUser(userId);
+  if (exact) return exact;
   const candidates = await accounts.findUserIdsCaseInsensitive(userId);
-  return candidates.length === 1 ? candidates[0] : null;
+  return candidates.length === 1 ? accounts.getUser(candidates[0]) : null;
 }
