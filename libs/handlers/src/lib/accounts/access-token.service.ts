@@ -3,7 +3,7 @@ import { createHash } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 
 import type { AccessTokenResolver, Requester } from '@chat/platform';
-import { encodeBase64Url, randomString } from '@chat/protocol';
+import { encodeBase64Url, parseUserIdOrThrow, randomString } from '@chat/protocol';
 import { DeviceStore, type Txn } from '@chat/storage';
 
 import { Clock } from '../common/clock';
@@ -31,7 +31,7 @@ export class AccessTokenService implements AccessTokenResolver {
   ) {}
 
   async issue(userId: string, deviceId: string, txn?: Txn): Promise<{ token: string; id: number }> {
-    const localpart = userId.slice(1, userId.indexOf(':'));
+    const { localpart } = parseUserIdOrThrow(userId);
     const token = `cht_${encodeBase64Url(Buffer.from(localpart, 'utf8'))}_${randomString(TOKEN_RANDOM_LENGTH, TOKEN_ALPHABET)}`;
     const id = await this.devices.addAccessToken(
       { tokenHash: hashAccessToken(token), userId, deviceId, validUntilMs: null },

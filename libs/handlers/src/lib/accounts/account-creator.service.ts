@@ -2,7 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 
 import type { HomeserverConfig } from '@chat/config';
 import { HOMESERVER_CONFIG } from '@chat/platform';
-import { MatrixError, randomString } from '@chat/protocol';
+import { MatrixError, parseUserIdOrThrow, randomString } from '@chat/protocol';
 import { AccountStore, Database, DeviceStore, type Txn } from '@chat/storage';
 
 import { Clock } from '../common/clock';
@@ -45,7 +45,7 @@ export class AccountCreator {
     return this.database.runInteraction('create_user', async (txn) => {
       const created = await this.accounts.createUser({ ...user, createdTs: this.clock.now() }, txn);
       if (!created) throw new MatrixError(400, 'M_USER_IN_USE', 'User ID already taken.');
-      const localpart = user.userId.slice(1, user.userId.indexOf(':'));
+      const { localpart } = parseUserIdOrThrow(user.userId);
       await this.accounts.setDisplayname(user.userId, localpart, txn);
       if (inTxn) await inTxn(txn);
       if (login === false) return { user_id: user.userId, home_server: this.config.serverName };
