@@ -7,6 +7,14 @@ import { runMigrations } from './migrations/run-migrations';
 import type { AccountStore } from './ports/account.store';
 import type { AuthSessionStore } from './ports/auth-session.store';
 import type { DeviceStore } from './ports/device.store';
+import type { EventStore } from './ports/event.store';
+import type { RoomAliasStore } from './ports/room-alias.store';
+import type { ReceiptStore } from './ports/receipt.store';
+import type { AccountDataStore } from './ports/account-data.store';
+import { SqlEventStore } from './stores/sql-event.store';
+import { SqlRoomAliasStore } from './stores/sql-room-alias.store';
+import { SqlReceiptStore } from './stores/sql-receipt.store';
+import { SqlAccountDataStore } from './stores/sql-account-data.store';
 import { SqlAccountStore } from './stores/sql-account.store';
 import { SqlAuthSessionStore } from './stores/sql-auth-session.store';
 import { SqlDeviceStore } from './stores/sql-device.store';
@@ -25,6 +33,10 @@ export interface Storage {
   accounts: AccountStore;
   devices: DeviceStore;
   authSessions: AuthSessionStore;
+  events: EventStore;
+  roomAliases: RoomAliasStore;
+  receipts: ReceiptStore;
+  accountData: AccountDataStore;
   instanceIds: InstanceIdStore;
   idGenerators: StreamIdGenerators;
   close(): Promise<void>;
@@ -58,6 +70,18 @@ export async function openDatabase(
       accounts: new SqlAccountStore(database),
       devices: new SqlDeviceStore(database, idGenerators.get(STREAM_NAMES.deviceLists)),
       authSessions: new SqlAuthSessionStore(database),
+      events: new SqlEventStore(database, idGenerators.get(STREAM_NAMES.events), opts.instanceName),
+      roomAliases: new SqlRoomAliasStore(database),
+      receipts: new SqlReceiptStore(
+        database,
+        idGenerators.get(STREAM_NAMES.receipts),
+        opts.instanceName,
+      ),
+      accountData: new SqlAccountDataStore(
+        database,
+        idGenerators.get(STREAM_NAMES.accountData),
+        opts.instanceName,
+      ),
       instanceIds: new InstanceIdStore(database),
       idGenerators,
       close: async () => {

@@ -12,6 +12,10 @@ import { AccountStore } from './ports/account.store';
 import { AuthSessionStore } from './ports/auth-session.store';
 import { DeviceStore } from './ports/device.store';
 import { Database } from './ports/txn';
+import { EventStore } from './ports/event.store';
+import { RoomAliasStore } from './ports/room-alias.store';
+import { ReceiptStore } from './ports/receipt.store';
+import { AccountDataStore } from './ports/account-data.store';
 
 /** DI token for the whole opened `Storage` (id generators, instance ids, close). */
 export const STORAGE = Symbol('STORAGE');
@@ -43,9 +47,23 @@ export class StorageModule {
         { provide: AccountStore, ...fromStorage((s) => s.accounts) },
         { provide: DeviceStore, ...fromStorage((s) => s.devices) },
         { provide: AuthSessionStore, ...fromStorage((s) => s.authSessions) },
+        { provide: EventStore, ...fromStorage((s) => s.events) },
+        { provide: RoomAliasStore, ...fromStorage((s) => s.roomAliases) },
+        { provide: ReceiptStore, ...fromStorage((s) => s.receipts) },
+        { provide: AccountDataStore, ...fromStorage((s) => s.accountData) },
         StorageShutdown,
       ],
-      exports: [STORAGE, Database, AccountStore, DeviceStore, AuthSessionStore],
+      exports: [
+        STORAGE,
+        Database,
+        AccountStore,
+        DeviceStore,
+        AuthSessionStore,
+        EventStore,
+        RoomAliasStore,
+        ReceiptStore,
+        AccountDataStore,
+      ],
     };
   }
 }

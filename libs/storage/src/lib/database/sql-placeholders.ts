@@ -28,7 +28,9 @@ export function toSqlitePlaceholders(
       if (index < 1 || index > params.length) {
         throw new Error(`placeholder $${index} has no parameter (${params.length} given)`);
       }
-      ordered.push(params[index - 1]);
+      const param = params[index - 1];
+      // better-sqlite3 binds no booleans; SQLite stores them as 0/1 anyway.
+      ordered.push(typeof param === 'boolean' ? Number(param) : param);
       out += '?';
       i = j;
     } else {

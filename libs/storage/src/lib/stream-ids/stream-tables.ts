@@ -16,6 +16,21 @@ export interface StreamStorage {
 /** Streams whose tables exist so far; each new stream table adds its entry here. */
 export const STREAM_STORAGE: readonly StreamStorage[] = [
   {
+    stream: STREAM_NAMES.events,
+    sequence: 'events_stream_seq',
+    tables: [{ table: 'events', idColumn: 'stream_ordering', instanceColumn: 'instance_name' }],
+  },
+  {
+    stream: STREAM_NAMES.receipts,
+    sequence: 'receipts_sequence',
+    tables: [{ table: 'receipts', idColumn: 'stream_id', instanceColumn: 'instance_name' }],
+  },
+  {
+    stream: STREAM_NAMES.accountData,
+    sequence: 'account_data_sequence',
+    tables: [{ table: 'account_data', idColumn: 'stream_id', instanceColumn: 'instance_name' }],
+  },
+  {
     stream: STREAM_NAMES.deviceLists,
     sequence: 'device_lists_sequence',
     tables: [

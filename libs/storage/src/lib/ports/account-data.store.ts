@@ -1,0 +1,15 @@
+/** Per-user account data, global (`roomId` null) or per room; each write is a stream row. */
+export abstract class AccountDataStore {
+  /** Stores the content and returns its `account_data` stream id. */
+  abstract putAccountData(
+    userId: string,
+    roomId: string | null,
+    type: string,
+    content: Record<string, unknown>,
+  ): Promise<number>;
+  abstract getAccountData(
+    userId: string,
+    roomId: string | null,
+    type: string,
+  ): Promise<Record<string, unknown> | null>;
+}
