@@ -15,3 +15,4 @@ export * from './lib/events/pdu-format';
 export * from './lib/auth/power-levels';
 export * from './lib/auth/auth-events-selection';
 export * from './lib/auth/auth-rules';
+export * from './lib/state-res/state-resolution';

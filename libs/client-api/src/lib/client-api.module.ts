@@ -8,6 +8,11 @@ import { LoginController } from './accounts/login.controller';
 import { ProfileController } from './accounts/profile.controller';
 import { RegisterController } from './accounts/register.controller';
 import { DiscoveryController } from './discovery/discovery.controller';
+import { RoomDirectoryController } from './rooms/room-directory.controller';
+import { RoomEphemeralController } from './rooms/room-ephemeral.controller';
+import { RoomEventsController } from './rooms/room-events.controller';
+import { RoomMembershipController } from './rooms/room-membership.controller';
+import { RoomReadsController } from './rooms/room-reads.controller';
 
 /** Everything under /chat/client (and /_matrix/client) plus client discovery. */
 @Module({
@@ -19,6 +24,11 @@ import { DiscoveryController } from './discovery/discovery.controller';
     AccountController,
     DevicesController,
     ProfileController,
+    RoomMembershipController,
+    RoomEventsController,
+    RoomReadsController,
+    RoomDirectoryController,
+    RoomEphemeralController,
   ],
 })
 export class ClientApiModule {}

@@ -13,6 +13,18 @@ import { Clock } from './common/clock';
 import { ClientIpRecorder } from './devices/client-ip-recorder.service';
 import { DeviceService } from './devices/device.service';
 import { ProfileService } from './profile/profile.service';
+import { ClientEventSerializer } from './rooms/client-event.serializer';
+import { MembershipService } from './rooms/membership.service';
+import { ReceiptService } from './rooms/receipt.service';
+import { RoomAccessService } from './rooms/room-access.service';
+import { RoomAliasService } from './rooms/room-alias.service';
+import { RoomCreationService } from './rooms/room-creation.service';
+import { roomEventWriterProvider } from './rooms/room-event-writer.provider';
+import { RoomMessageService } from './rooms/room-message.service';
+import { RoomReadService } from './rooms/room-read.service';
+import { RoomStateService } from './rooms/room-state.service';
+import { RoomUpgradeService } from './rooms/room-upgrade.service';
+import { TypingService } from './rooms/typing.service';
 
 const services = [
   AccessTokenService,
@@ -26,14 +38,30 @@ const services = [
   ProfileService,
   RegistrationService,
   UiAuthService,
+  ClientEventSerializer,
+  MembershipService,
+  ReceiptService,
+  RoomAccessService,
+  RoomAliasService,
+  RoomCreationService,
+  RoomMessageService,
+  RoomReadService,
+  RoomStateService,
+  RoomUpgradeService,
+  TypingService,
 ];
 
 /**
- * The account domain: registration, login, devices, profiles and user-interactive auth. Expects
+ * The account and room domains: registration, login, devices, profiles, user-interactive auth,
+ * rooms, memberships, messages, history reads, aliases and ephemeral data. Expects
  * PlatformModule (config, rate limiter) and StorageModule (stores) to be global in the app.
  */
 @Module({
-  providers: [...services, { provide: ACCESS_TOKEN_RESOLVER, useExisting: AccessTokenService }],
-  exports: [...services, ACCESS_TOKEN_RESOLVER],
+  providers: [
+    ...services,
+    roomEventWriterProvider,
+    { provide: ACCESS_TOKEN_RESOLVER, useExisting: AccessTokenService },
+  ],
+  exports: [...services, roomEventWriterProvider, ACCESS_TOKEN_RESOLVER],
 })
 export class HandlersModule {}

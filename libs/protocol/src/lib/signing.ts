@@ -144,12 +144,20 @@ export function verifyJsonSignature(
   }
 }
 
+/** Importing a key costs more than signing with it, so each seed is imported once. */
+const privateKeys = new WeakMap<Uint8Array, KeyObject>();
+
 function privateKey(seed: Uint8Array): KeyObject {
-  return createPrivateKey({
-    key: Buffer.concat([PKCS8_ED25519_PREFIX, seed]),
-    format: 'der',
-    type: 'pkcs8',
-  });
+  let key = privateKeys.get(seed);
+  if (!key) {
+    key = createPrivateKey({
+      key: Buffer.concat([PKCS8_ED25519_PREFIX, seed]),
+      format: 'der',
+      type: 'pkcs8',
+    });
+    privateKeys.set(seed, key);
+  }
+  return key;
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {

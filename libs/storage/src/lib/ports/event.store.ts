@@ -32,6 +32,11 @@ export interface EventTxnKey {
   txnId: string;
 }
 
+/** One string per transaction key, for maps. */
+export function txnKeyString(key: EventTxnKey): string {
+  return JSON.stringify([key.userId, key.deviceId, key.scope, key.txnId]);
+}
+
 export interface NewRoomEvent {
   event: RoomEvent;
   /** Full state after the event; a state group is written for state events only. */
@@ -102,7 +107,8 @@ export abstract class EventStore {
   abstract getRoomMembers(roomId: string, membership: string): Promise<string[]>;
   abstract markForgotten(roomId: string, userId: string): Promise<void>;
   abstract isForgotten(roomId: string, userId: string): Promise<boolean>;
-  abstract getEventIdForTxn(key: EventTxnKey): Promise<string | null>;
+  /** The events earlier requests with these transaction keys wrote, by `txnKeyString`. */
+  abstract getEventIdsForTxns(keys: readonly EventTxnKey[]): Promise<Map<string, string>>;
 
   /** Events in (from, to) walking `dir`, newest first for `b`; rejected events and outliers excluded. */
   abstract getRoomEventsPage(

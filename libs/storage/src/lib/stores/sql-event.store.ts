@@ -18,8 +18,10 @@ import {
   type PersistedEvent,
   type RoomRecord,
   type StoredEvent,
+  txnKeyString,
 } from '../ports/event.store';
 import type { Txn } from '../ports/txn';
+import { insertRows } from './insert-rows';
 import { LruCache } from './lru-cache';
 import { withTxn } from './with-txn';
 
@@ -47,6 +49,36 @@ const EVENT_COLUMNS =
   'e.event_id, e.room_id, e.stream_ordering, e.instance_name, e.topological_ordering, ' +
   'e.state_group, e.outlier, e.rejected_reason, e.redacted_by, e.replaces_state, e.json, r.room_version';
 const EVENT_FROM = 'events e JOIN rooms r ON r.room_id = e.room_id';
+const EVENT_INSERT_COLUMNS = [
+  'event_id',
+  'room_id',
+  'stream_ordering',
+  'instance_name',
+  'topological_ordering',
+  'type',
+  'state_key',
+  'sender',
+  'origin_server_ts',
+  'membership',
+  'redacts',
+  'relates_to_id',
+  'rel_type',
+  'contains_url',
+  'state_group',
+  'replaces_state',
+  'json',
+];
+const MEMBERSHIP_COLUMNS = [
+  'event_id',
+  'room_id',
+  'user_id',
+  'sender',
+  'membership',
+  'stream_ordering',
+  'display_name',
+  'avatar_url',
+];
+const TXN_ID_COLUMNS = ['user_id', 'device_id', 'scope', 'txn_id', 'event_id', 'created_ts'];
 
 interface CachedGroup {
   state: StateMap<string>;
@@ -89,7 +121,14 @@ export class SqlEventStore extends EventStore {
       let groupDepth = group === null ? -1 : await this.groupDepth(txn, group);
       const newGroups: Array<[number, CachedGroup]> = [];
       const results: PersistedEvent[] = [];
+      const eventRows: unknown[][] = [];
+      const edgeRows: unknown[][] = [];
+      const authRows: unknown[][] = [];
+      const memberRows: unknown[][] = [];
+      const txnRows: unknown[][] = [];
+      const prevIds = new Set<string>();
       const membershipById = new Map<string, string | null>();
+      const now = this.now();
       for (const [i, item] of batch.events.entries()) {
         const { event } = item;
         const streamOrdering = orderings[i];
@@ -106,44 +145,55 @@ export class SqlEventStore extends EventStore {
           newGroups.push([written.id, { state: item.stateAfter, deltaDepth: written.deltaDepth }]);
         }
         membershipById.set(event.eventId, event.membership ?? null);
-        await this.insertEvent(txn, event, streamOrdering, group, item.replacesState);
+        const relation = relationOf(event.content);
+        eventRows.push([
+          event.eventId,
+          event.roomId,
+          streamOrdering,
+          this.instanceName,
+          event.depth,
+          event.type,
+          event.stateKey ?? null,
+          event.sender,
+          event.originServerTs,
+          event.membership ?? null,
+          event.redacts ?? null,
+          relation?.eventId ?? null,
+          relation?.relType ?? null,
+          typeof event.content['url'] === 'string',
+          group,
+          item.replacesState ?? null,
+          JSON.stringify(event.pdu),
+        ]);
+        for (const prev of new Set(event.prevEventIds)) {
+          edgeRows.push([event.eventId, prev]);
+          prevIds.add(prev);
+        }
+        for (const authId of new Set(event.authEventIdsWithCreate)) {
+          authRows.push([event.eventId, authId]);
+        }
         if (event.type === 'm.room.create') {
           await txn.query(
             `INSERT INTO rooms (room_id, room_version, creator, is_public, created_ts)
              VALUES ($1, $2, $3, FALSE, $4)`,
-            [event.roomId, event.version.id, event.sender, this.now()],
+            [event.roomId, event.version.id, event.sender, now],
           );
         }
         if (event.membership !== undefined && event.stateKey !== undefined) {
-          await txn.query(
-            `INSERT INTO room_memberships
-               (event_id, room_id, user_id, sender, membership, stream_ordering, display_name, avatar_url)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
-            [
-              event.eventId,
-              event.roomId,
-              event.stateKey,
-              event.sender,
-              event.membership,
-              streamOrdering,
-              stringOrNull(event.content['displayname']),
-              stringOrNull(event.content['avatar_url']),
-            ],
-          );
+          memberRows.push([
+            event.eventId,
+            event.roomId,
+            event.stateKey,
+            event.sender,
+            event.membership,
+            streamOrdering,
+            stringOrNull(event.content['displayname']),
+            stringOrNull(event.content['avatar_url']),
+          ]);
         }
         if (item.txn) {
-          await txn.query(
-            `INSERT INTO event_txn_ids (user_id, device_id, scope, txn_id, event_id, created_ts)
-             VALUES ($1, $2, $3, $4, $5, $6)`,
-            [
-              item.txn.userId,
-              item.txn.deviceId,
-              item.txn.scope,
-              item.txn.txnId,
-              event.eventId,
-              this.now(),
-            ],
-          );
+          const { userId, deviceId, scope, txnId } = item.txn;
+          txnRows.push([userId, deviceId, scope, txnId, event.eventId, now]);
         }
         if (item.applyRedactionTo) {
           await txn.query(
@@ -154,6 +204,12 @@ export class SqlEventStore extends EventStore {
         }
         results.push({ eventId: event.eventId, streamOrdering, stateGroup: group });
       }
+      await insertRows(txn, 'events', EVENT_INSERT_COLUMNS, eventRows);
+      await insertRows(txn, 'event_edges', ['event_id', 'prev_event_id'], edgeRows);
+      await insertRows(txn, 'event_auth', ['event_id', 'auth_id'], authRows);
+      await insertRows(txn, 'room_memberships', MEMBERSHIP_COLUMNS, memberRows);
+      await insertRows(txn, 'event_txn_ids', TXN_ID_COLUMNS, txnRows);
+      await this.moveForwardExtremities(txn, batch, prevIds);
       await this.updateCurrentState(txn, batch, membershipById);
       txn.afterCommit(() => {
         for (const [id, cached] of newGroups) this.groupCache.set(id, cached);
@@ -162,59 +218,27 @@ export class SqlEventStore extends EventStore {
     });
   }
 
-  private async insertEvent(
+  /** The batch's events that nothing in it cites replace the extremities they cite. */
+  private async moveForwardExtremities(
     txn: Txn,
-    event: RoomEvent,
-    streamOrdering: number,
-    stateGroup: number | null,
-    replacesState: string | undefined,
+    batch: EventBatch,
+    prevIds: Set<string>,
   ): Promise<void> {
-    const relation = relationOf(event.content);
-    await txn.query(
-      `INSERT INTO events (event_id, room_id, stream_ordering, instance_name, topological_ordering,
-         type, state_key, sender, origin_server_ts, membership, redacts, relates_to_id, rel_type,
-         contains_url, state_group, replaces_state, json)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)`,
-      [
-        event.eventId,
-        event.roomId,
-        streamOrdering,
-        this.instanceName,
-        event.depth,
-        event.type,
-        event.stateKey ?? null,
-        event.sender,
-        event.originServerTs,
-        event.membership ?? null,
-        event.redacts ?? null,
-        relation?.eventId ?? null,
-        relation?.relType ?? null,
-        typeof event.content['url'] === 'string',
-        stateGroup,
-        replacesState ?? null,
-        JSON.stringify(event.pdu),
-      ],
-    );
-    for (const prev of new Set(event.prevEventIds)) {
-      await txn.query('INSERT INTO event_edges (event_id, prev_event_id) VALUES ($1, $2)', [
-        event.eventId,
-        prev,
-      ]);
+    if (prevIds.size > 0) {
+      const ids = [...prevIds];
       await txn.query(
-        'DELETE FROM event_forward_extremities WHERE room_id = $1 AND event_id = $2',
-        [event.roomId, prev],
+        `DELETE FROM event_forward_extremities WHERE room_id = $1
+         AND event_id IN (${ids.map((_, i) => `$${i + 2}`).join(', ')})`,
+        [batch.roomId, ...ids],
       );
     }
-    for (const authId of new Set(event.authEventIdsWithCreate)) {
-      await txn.query('INSERT INTO event_auth (event_id, auth_id) VALUES ($1, $2)', [
-        event.eventId,
-        authId,
-      ]);
-    }
-    await txn.query('INSERT INTO event_forward_extremities (room_id, event_id) VALUES ($1, $2)', [
-      event.roomId,
-      event.eventId,
-    ]);
+    const tips = batch.events.filter(({ event }) => !prevIds.has(event.eventId));
+    await insertRows(
+      txn,
+      'event_forward_extremities',
+      ['room_id', 'event_id'],
+      tips.map(({ event }) => [batch.roomId, event.eventId]),
+    );
   }
 
   private async writeStateGroup(
@@ -235,30 +259,13 @@ export class SqlEventStore extends EventStore {
     const entries: Array<[string, string]> = snapshot
       ? [...stateAfter.entries()]
       : [[stateMapKey(event.type, event.stateKey as string), event.eventId]];
-    await this.insertGroupEntries(txn, id, entries);
+    await insertRows(
+      txn,
+      'state_group_entries',
+      ['state_group', 'type', 'state_key', 'event_id'],
+      entries.map(([key, eventId]) => [id, ...parseStateMapKey(key), eventId]),
+    );
     return { id, deltaDepth };
-  }
-
-  private async insertGroupEntries(
-    txn: Txn,
-    group: number,
-    entries: Array<[string, string]>,
-  ): Promise<void> {
-    const chunk = 200;
-    for (let start = 0; start < entries.length; start += chunk) {
-      const slice = entries.slice(start, start + chunk);
-      const params: unknown[] = [];
-      const values = slice.map(([key, eventId]) => {
-        const [type, stateKey] = parseStateMapKey(key);
-        params.push(group, type, stateKey, eventId);
-        const n = params.length;
-        return `($${n - 3}, $${n - 2}, $${n - 1}, $${n})`;
-      });
-      await txn.query(
-        `INSERT INTO state_group_entries (state_group, type, state_key, event_id) VALUES ${values.join(', ')}`,
-        params,
-      );
-    }
   }
 
   private async groupDepth(txn: Txn, group: number): Promise<number> {
@@ -465,13 +472,36 @@ export class SqlEventStore extends EventStore {
     return Boolean(row?.forgotten);
   }
 
-  async getEventIdForTxn(key: EventTxnKey): Promise<string | null> {
-    const [row] = await this.db.query<{ event_id: string }>(
-      `SELECT event_id FROM event_txn_ids
-       WHERE user_id = $1 AND device_id = $2 AND scope = $3 AND txn_id = $4`,
-      [key.userId, key.deviceId, key.scope, key.txnId],
+  async getEventIdsForTxns(keys: readonly EventTxnKey[]): Promise<Map<string, string>> {
+    const found = new Map<string, string>();
+    if (keys.length === 0) return found;
+    const params: unknown[] = [];
+    const tuples = keys.map((key) => {
+      params.push(key.userId, key.deviceId, key.scope, key.txnId);
+      const n = params.length;
+      return `(user_id = $${n - 3} AND device_id = $${n - 2} AND scope = $${n - 1} AND txn_id = $${n})`;
+    });
+    const rows = await this.db.query<{
+      user_id: string;
+      device_id: string;
+      scope: string;
+      txn_id: string;
+      event_id: string;
+    }>(
+      `SELECT user_id, device_id, scope, txn_id, event_id FROM event_txn_ids
+       WHERE ${tuples.join(' OR ')}`,
+      params,
     );
-    return row?.event_id ?? null;
+    for (const row of rows) {
+      const key = {
+        userId: row.user_id,
+        deviceId: row.device_id,
+        scope: row.scope,
+        txnId: row.txn_id,
+      };
+      found.set(txnKeyString(key), row.event_id);
+    }
+    return found;
   }
 
   async getRoomEventsPage(

@@ -1,0 +1,109 @@
+import { Controller, Get, Param, Query } from '@nestjs/common';
+
+import { RoomReadService } from '@chat/handlers';
+import { CurrentRequester, type Requester } from '@chat/platform';
+import { clientPaths } from '@chat/routing';
+
+import { EventIdPipe, RoomIdPipe } from './id-params';
+import {
+  ContextQuery,
+  MembersQuery,
+  MessagesQuery,
+  RelationsQuery,
+  ThreadsQuery,
+  TimestampQuery,
+} from './room-dtos';
+
+/** Reading a room's history: every path applies history visibility in RoomReadService. */
+@Controller()
+export class RoomReadsController {
+  constructor(private readonly reads: RoomReadService) {}
+
+  @Get(clientPaths('current', 'joined_rooms'))
+  joinedRooms(@CurrentRequester() requester: Requester) {
+    return this.reads.joinedRooms(requester);
+  }
+
+  @Get(clientPaths('legacy', 'rooms/:roomId/event/:eventId'))
+  getEvent(
+    @CurrentRequester() requester: Requester,
+    @Param('roomId', RoomIdPipe) roomId: string,
+    @Param('eventId', EventIdPipe) eventId: string,
+  ) {
+    return this.reads.getEvent(requester, roomId, eventId);
+  }
+
+  @Get(clientPaths('legacy', 'rooms/:roomId/members'))
+  members(
+    @CurrentRequester() requester: Requester,
+    @Param('roomId', RoomIdPipe) roomId: string,
+    @Query() query: MembersQuery,
+  ) {
+    return this.reads.getMembers(requester, roomId, query);
+  }
+
+  @Get(clientPaths('legacy', 'rooms/:roomId/joined_members'))
+  joinedMembers(
+    @CurrentRequester() requester: Requester,
+    @Param('roomId', RoomIdPipe) roomId: string,
+  ) {
+    return this.reads.getJoinedMembers(requester, roomId);
+  }
+
+  @Get(clientPaths('legacy', 'rooms/:roomId/messages'))
+  messages(
+    @CurrentRequester() requester: Requester,
+    @Param('roomId', RoomIdPipe) roomId: string,
+    @Query() query: MessagesQuery,
+  ) {
+    return this.reads.getMessages(requester, roomId, { ...query, dir: query.dir ?? 'b' });
+  }
+
+  @Get(clientPaths('legacy', 'rooms/:roomId/context/:eventId'))
+  context(
+    @CurrentRequester() requester: Requester,
+    @Param('roomId', RoomIdPipe) roomId: string,
+    @Param('eventId', EventIdPipe) eventId: string,
+    @Query() query: ContextQuery,
+  ) {
+    return this.reads.getContext(requester, roomId, eventId, query);
+  }
+
+  @Get(clientPaths('v1', 'rooms/:roomId/relations/:eventId{/:relType}{/:eventType}'))
+  relations(
+    @CurrentRequester() requester: Requester,
+    @Param('roomId', RoomIdPipe) roomId: string,
+    @Param('eventId', EventIdPipe) eventId: string,
+    @Param('relType') relType: string | undefined,
+    @Param('eventType') eventType: string | undefined,
+    @Query() query: RelationsQuery,
+  ) {
+    return this.reads.getRelations(requester, roomId, eventId, { ...query, relType, eventType });
+  }
+
+  @Get(clientPaths('v1', 'rooms/:roomId/threads'))
+  threads(
+    @CurrentRequester() requester: Requester,
+    @Param('roomId', RoomIdPipe) roomId: string,
+    @Query() query: ThreadsQuery,
+  ) {
+    return this.reads.getThreads(requester, roomId, query);
+  }
+
+  @Get(clientPaths('v1', 'rooms/:roomId/timestamp_to_event'))
+  timestampToEvent(
+    @CurrentRequester() requester: Requester,
+    @Param('roomId', RoomIdPipe) roomId: string,
+    @Query() query: TimestampQuery,
+  ) {
+    return this.reads.timestampToEvent(requester, roomId, query.ts, query.dir);
+  }
+
+  @Get(clientPaths('legacy', 'rooms/:roomId/initialSync'))
+  initialSync(
+    @CurrentRequester() requester: Requester,
+    @Param('roomId', RoomIdPipe) roomId: string,
+  ) {
+    return this.reads.roomInitialSync(requester, roomId);
+  }
+}

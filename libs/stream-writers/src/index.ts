@@ -1,0 +1,6 @@
+export {
+  RoomEventWriter,
+  type RoomEventWriterOptions,
+  type EventsPersistedListener,
+} from './lib/room-event-writer';
+export type { EventDraft, WrittenEvent } from './lib/event-draft';
