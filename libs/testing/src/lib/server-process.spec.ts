@@ -67,6 +67,26 @@ describe.each(['sqlite', 'postgres'] as const)('startServerProcess (%s)', (engin
     await server.stop();
   });
 
+  it('kills the process with a signal and restarts it on the same config', async () => {
+    const server = await startServerProcess({
+      engine,
+      mainPath: path.join(fixtures, 'healthy.js'),
+    });
+    try {
+      await expect(server.restart()).rejects.toThrow(/needs the server process to have exited/);
+      await server.kill('SIGKILL');
+      await expect(fetch(`${server.baseUrl}/health`)).rejects.toThrow();
+
+      await server.restart();
+      expect((await fetch(`${server.baseUrl}/health`)).status).toBe(200);
+      const log = await readFile(server.logPath, 'utf8');
+      expect(log.split(`listening on ${server.port}`).length - 1).toBe(2);
+    } finally {
+      await server.stop();
+    }
+    await expect(fetch(`${server.baseUrl}/health`)).rejects.toThrow();
+  });
+
   it('fails with the tail of the log when the server dies before it is healthy', async () => {
     await expect(
       startServerProcess({ engine, mainPath: path.join(fixtures, 'crashing.js') }),

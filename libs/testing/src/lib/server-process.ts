@@ -30,6 +30,10 @@ export interface RunningServer {
   sharedSecret: string;
   configPath: string;
   logPath: string;
+  /** Sends `signal` to the server process and waits for it to exit; the database stays. */
+  kill(signal: NodeJS.Signals): Promise<void>;
+  /** Starts the exited server again on the same config and database, and waits for /health. */
+  restart(): Promise<void>;
   /** SIGTERM, SIGKILL after 5 s, then drops the database and removes the temp dir. */
   stop(): Promise<void>;
 }
@@ -126,18 +130,24 @@ export async function startServerProcess(options: StartServerOptions): Promise<R
     rc_message: unlimited,
     rc_registration: unlimited,
     rc_login: { address: unlimited, account: unlimited, failed_attempts: unlimited },
+    rc_joins: { local: unlimited, remote: unlimited },
+    rc_invites: { per_room: unlimited, per_user: unlimited, per_issuer: unlimited },
     ...options.extraConfig,
   };
   await writeFile(signingKeyPath, signingKeyFile(), { mode: 0o600 });
   await writeFile(configPath, toYaml(config));
 
-  const logFd = openSync(logPath, 'a');
   const mainPath = options.mainPath ?? path.join(REPO_ROOT, 'dist/apps/main/main.js');
-  const child = spawn(process.execPath, [mainPath, '-c', configPath], {
-    cwd: dir,
-    stdio: ['ignore', logFd, logFd],
-  });
-  closeSync(logFd);
+  const spawnServer = (): ChildProcess => {
+    const logFd = openSync(logPath, 'a');
+    const spawned = spawn(process.execPath, [mainPath, '-c', configPath], {
+      cwd: dir,
+      stdio: ['ignore', logFd, logFd],
+    });
+    closeSync(logFd);
+    return spawned;
+  };
+  let child = spawnServer();
 
   let stopped: Promise<void> | undefined;
   const stop = (): Promise<void> =>
@@ -147,12 +157,29 @@ export async function startServerProcess(options: StartServerOptions): Promise<R
       await rm(dir, { recursive: true, force: true });
     })());
 
-  try {
-    await waitForHealth(baseUrl, child);
-  } catch (err) {
-    const tail = await logTail(logPath);
-    await stop();
-    throw new Error(`${(err as Error).message}; last lines of the server log:\n${tail}`);
-  }
-  return { baseUrl, port, serverName, sharedSecret, configPath, logPath, stop };
+  const becomeHealthy = async (): Promise<void> => {
+    try {
+      await waitForHealth(baseUrl, child);
+    } catch (err) {
+      const tail = await logTail(logPath);
+      await stop();
+      throw new Error(`${(err as Error).message}; last lines of the server log:\n${tail}`);
+    }
+  };
+
+  const kill = async (signal: NodeJS.Signals): Promise<void> => {
+    child.kill(signal);
+    await exited(child);
+  };
+
+  const restart = async (): Promise<void> => {
+    if (child.exitCode === null && child.signalCode === null) {
+      throw new Error('restart() needs the server process to have exited first (see kill())');
+    }
+    child = spawnServer();
+    await becomeHealthy();
+  };
+
+  await becomeHealthy();
+  return { baseUrl, port, serverName, sharedSecret, configPath, logPath, kill, restart, stop };
 }
