@@ -424,6 +424,18 @@ describe.each(ENGINES)('rooms (%s)', (engine) => {
       expectError(await get(carol, roomPath(roomId, 'joined_members')), 403, 'M_FORBIDDEN');
     });
 
+    it('re-sends memberships when a profile changes', async () => {
+      const room = await createRoom(server, carol, { preset: 'public_chat' });
+      const path = `${V3}/profile/${encodeURIComponent(carol.userId)}/displayname`;
+      const put = await server.request('PUT', path, {
+        token: carol.token,
+        body: { displayname: 'Carol C.' },
+      });
+      expect(put.status).toBe(200);
+      const joined = await get(carol, roomPath(room, 'joined_members'));
+      expect(joined.body['joined']).toEqual({ [carol.userId]: { display_name: 'Carol C.' } });
+    });
+
     it('serves relations, threads and timestamp_to_event', async () => {
       const root = await sendText(server, alice, roomId, 'thread root');
       const reply = await sendMessage(server, bob, roomId, {

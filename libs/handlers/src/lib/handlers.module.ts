@@ -14,6 +14,7 @@ import { ClientIpRecorder } from './devices/client-ip-recorder.service';
 import { DeviceService } from './devices/device.service';
 import { ProfileService } from './profile/profile.service';
 import { ClientEventSerializer } from './rooms/client-event.serializer';
+import { EventTxnExpiry } from './rooms/event-txn-expiry.service';
 import { MembershipService } from './rooms/membership.service';
 import { ReceiptService } from './rooms/receipt.service';
 import { RoomAccessService } from './rooms/room-access.service';
@@ -39,6 +40,7 @@ const services = [
   RegistrationService,
   UiAuthService,
   ClientEventSerializer,
+  EventTxnExpiry,
   MembershipService,
   ReceiptService,
   RoomAccessService,

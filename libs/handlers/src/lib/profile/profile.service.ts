@@ -1,8 +1,9 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, Logger } from '@nestjs/common';
 
 import type { Requester } from '@chat/platform';
 import { MatrixError, parseUserId } from '@chat/protocol';
-import { AccountStore, type ProfileRecord } from '@chat/storage';
+import { AccountStore, EventStore, type ProfileRecord } from '@chat/storage';
+import { RoomEventWriter } from '@chat/stream-writers';
 
 /** The profile fields this server stores; the `m.profile_fields` capability advertises them. */
 export const PROFILE_FIELDS = ['displayname', 'avatar_url'] as const;
@@ -18,7 +19,13 @@ function isProfileField(key: string): key is ProfileField {
 
 @Injectable()
 export class ProfileService {
-  constructor(private readonly accounts: AccountStore) {}
+  private readonly logger = new Logger(ProfileService.name);
+
+  constructor(
+    private readonly accounts: AccountStore,
+    private readonly events: EventStore,
+    private readonly writer: RoomEventWriter,
+  ) {}
 
   async getProfile(userId: string): Promise<Record<string, string>> {
     const profile = await this.requireProfile(userId);
@@ -52,6 +59,7 @@ export class ProfileService {
       }
       await this.accounts.setAvatarUrl(userId, value);
     }
+    await this.updateMemberships(userId);
     return {};
   }
 
@@ -59,7 +67,24 @@ export class ProfileService {
     const field = this.writableField(requester, userId, key);
     if (field === 'displayname') await this.accounts.setDisplayname(userId, null);
     else await this.accounts.setAvatarUrl(userId, null);
+    await this.updateMemberships(userId);
     return {};
+  }
+
+  /**
+   * Clients show names and avatars from member events, so a profile change re-sends the user's
+   * join in every room (as Synapse does). A room that refuses it keeps the old profile.
+   */
+  private async updateMemberships(userId: string): Promise<void> {
+    const content = { membership: 'join', ...(await this.getProfile(userId)) };
+    const rooms = await this.events.getRoomsForUser(userId, ['join']);
+    await Promise.all(
+      rooms.map((roomId) =>
+        this.writer
+          .send(roomId, [{ type: 'm.room.member', stateKey: userId, sender: userId, content }])
+          .catch((err: unknown) => this.logger.warn(`profile update in ${roomId}: ${String(err)}`)),
+      ),
+    );
   }
 
   private writableField(requester: Requester, userId: string, key: string): ProfileField {

@@ -106,7 +106,6 @@ export abstract class EventStore {
   /** Current members of the room by membership. */
   abstract getRoomMembers(roomId: string, membership: string): Promise<string[]>;
   abstract markForgotten(roomId: string, userId: string): Promise<void>;
-  abstract isForgotten(roomId: string, userId: string): Promise<boolean>;
   /** The events earlier requests with these transaction keys wrote, by `txnKeyString`. */
   abstract getEventIdsForTxns(keys: readonly EventTxnKey[]): Promise<Map<string, string>>;
 

@@ -13,7 +13,6 @@ export interface ReceiptRecord {
 export abstract class ReceiptStore {
   /** Stores the receipt and returns its stream id. */
   abstract upsertReceipt(receipt: Omit<ReceiptRecord, 'streamId'>): Promise<number>;
-  abstract getReceiptsForRoom(roomId: string): Promise<ReceiptRecord[]>;
   abstract getReceipt(
     roomId: string,
     receiptType: string,

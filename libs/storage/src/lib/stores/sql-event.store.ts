@@ -463,15 +463,6 @@ export class SqlEventStore extends EventStore {
     );
   }
 
-  async isForgotten(roomId: string, userId: string): Promise<boolean> {
-    const [row] = await this.db.query<{ forgotten: boolean | number }>(
-      `SELECT forgotten FROM room_memberships WHERE room_id = $1 AND user_id = $2
-       ORDER BY stream_ordering DESC LIMIT 1`,
-      [roomId, userId],
-    );
-    return Boolean(row?.forgotten);
-  }
-
   async getEventIdsForTxns(keys: readonly EventTxnKey[]): Promise<Map<string, string>> {
     const found = new Map<string, string>();
     if (keys.length === 0) return found;

@@ -59,14 +59,6 @@ export class SqlReceiptStore extends ReceiptStore {
     });
   }
 
-  async getReceiptsForRoom(roomId: string): Promise<ReceiptRecord[]> {
-    const rows = await this.db.query<ReceiptRow>(
-      `SELECT ${COLUMNS} FROM receipts WHERE room_id = $1 ORDER BY stream_id`,
-      [roomId],
-    );
-    return rows.map(toReceipt);
-  }
-
   async getReceipt(
     roomId: string,
     receiptType: string,
