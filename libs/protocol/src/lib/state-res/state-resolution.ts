@@ -59,8 +59,8 @@ export async function resolveState(
   // Step 1: power events and the parts of their auth chains in the full conflicted set.
   const powerIds = [...fullConflicted].filter((id) => isPowerEvent(graph.get(id) as RoomEvent));
   const powerClosure = new Set([...graph.closure(powerIds)].filter((id) => fullConflicted.has(id)));
-  // Step 2: v2 replays onto the unconflicted state; v2.1 onto nothing, so an unconflicted entry
-  // can no longer authorise a conflicted event its own auth events would not (the Hydra resets).
+  // Step 2: v2 replays onto the unconflicted state; v2.1 onto nothing, so each event is checked
+  // against its own auth events, not entries from another history (MSC4297 problem A).
   const partial = iterativeAuthChecks(
     graph,
     reverseTopologicalPowerOrder(graph, powerClosure, version),
