@@ -1,5 +1,5 @@
 import { testDatabaseConfigs, type TestDatabase } from '@chat/testing';
-import { MIGRATIONS_TABLE } from '../migrations';
+import { MIGRATIONS, MIGRATIONS_TABLE } from '../migrations';
 import { SchemaTooNewError } from '../migrations/run-migrations';
 import { openDatabase, type Storage } from '../open-database';
 import type { Txn } from '../ports/txn';
@@ -41,10 +41,8 @@ describe.each(testDatabaseConfigs())('SqlDatabase on %s', (engine, create) => {
       const applied = await storage.database.query<{ name: string }>(
         `SELECT name FROM ${MIGRATIONS_TABLE} ORDER BY timestamp`,
       );
-      expect(applied.map((row) => row.name)).toEqual([
-        'StreamPositions1767225600000',
-        'Accounts1767225600001',
-      ]);
+      expect(applied.map((row) => row.name)).toEqual(MIGRATIONS.map((M) => new M().name));
+      expect(applied.length).toBeGreaterThanOrEqual(3);
       expect(await storage.accounts.getUser('@a:test')).not.toBeNull();
     });
 
