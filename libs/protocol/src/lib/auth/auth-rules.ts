@@ -389,33 +389,23 @@ function checkPowerLevels(
   if (!previous) return;
   const old = previous.content;
   const parse = (value: unknown) => parsePowerLevel(value, version);
-  const checkChange = (
-    rule: string,
-    before: unknown,
-    after: unknown,
-    oldLimitInclusive: boolean,
-  ) => {
+  const checkChange = (rule: string, before: unknown, after: unknown) => {
     const [b, a] = [parse(before), parse(after)];
     if (b === a && (before === undefined) === (after === undefined)) return;
-    if (
-      before !== undefined &&
-      b !== undefined &&
-      (oldLimitInclusive ? b >= senderLevel : b > senderLevel)
-    ) {
+    if (before !== undefined && b !== undefined && b > senderLevel) {
       reject(rule, 'cannot change a level above your own');
     }
     if (after !== undefined && a !== undefined && a > senderLevel) {
       reject(rule, 'cannot set a level above your own');
     }
   };
-  for (const key of NAMED_LEVEL_KEYS)
-    checkChange(`power_levels.${key}`, old[key], content[key], false);
+  for (const key of NAMED_LEVEL_KEYS) checkChange(`power_levels.${key}`, old[key], content[key]);
   const maps = version.notificationsInPowerLevels ? ['events', 'notifications'] : ['events'];
   for (const mapKey of maps) {
     const before = isObject(old[mapKey]) ? old[mapKey] : {};
     const after = isObject(content[mapKey]) ? content[mapKey] : {};
     for (const key of new Set([...Object.keys(before), ...Object.keys(after)])) {
-      checkChange(`power_levels.${mapKey}`, before[key], after[key], false);
+      checkChange(`power_levels.${mapKey}`, before[key], after[key]);
     }
   }
   const beforeUsers = isObject(old['users']) ? old['users'] : {};
