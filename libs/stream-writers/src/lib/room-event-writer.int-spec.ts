@@ -154,6 +154,28 @@ describe.each(['sqlite', 'postgres'] as const)('RoomEventWriter (%s)', (engine) 
     ).rejects.toMatchObject({ status: 413, errcode: 'M_TOO_LARGE' });
   });
 
+  it('tells listeners about each written batch, in stream order, after it committed', async () => {
+    const roomId = await publicRoom(V12, '@listen:test');
+    const seen: Array<{ eventId: string; streamOrdering: number }> = [];
+    const stop = writer.onPersisted((room, events) => {
+      expect(room).toBe(roomId);
+      for (const s of events)
+        seen.push({ eventId: s.event.eventId, streamOrdering: s.streamOrdering });
+    });
+    const written = await writer.send(roomId, [
+      message('@listen:test', 'a'),
+      message('@listen:test', 'b'),
+    ]);
+    stop();
+    await writer.send(roomId, [message('@listen:test', 'unheard')]);
+    expect(seen).toEqual(
+      written.map(({ eventId, streamOrdering }) => ({ eventId, streamOrdering })),
+    );
+    expect(seen[1].streamOrdering).toBeGreaterThan(seen[0].streamOrdering);
+    const stored = await storage.events.getEvents(seen.map((s) => s.eventId));
+    expect(stored.size).toBe(2);
+  });
+
   it('answers 404 for an unknown room', async () => {
     await expect(writer.send('!nope:test', [message('@a:test', 'x')])).rejects.toMatchObject({
       status: 404,
