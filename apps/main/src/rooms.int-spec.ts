@@ -411,6 +411,35 @@ describe.each(ENGINES)('rooms (%s)', (engine) => {
       });
     });
 
+    it('answers members as they were at a pagination token', async () => {
+      const room = await createRoom(server, alice, { preset: 'public_chat' });
+      await sendText(server, alice, room, 'before bob');
+      const before = await get(alice, roomPath(room, 'messages?dir=b&limit=1'));
+      const token = before.body['start'] as string;
+      await join(server, bob, room);
+      const now = await get(alice, roomPath(room, 'members'));
+      const then = await get(alice, roomPath(room, `members?at=${encodeURIComponent(token)}`));
+      const ids = (res: typeof now) =>
+        (res.body['chunk'] as Array<{ state_key: string }>).map((m) => m.state_key).sort();
+      expect(ids(now)).toEqual([alice.userId, bob.userId].sort());
+      expect(ids(then)).toEqual([alice.userId]);
+      const notBob = encodeURIComponent(JSON.stringify({ not_senders: [bob.userId] }));
+      const page = await get(alice, roomPath(room, `messages?dir=b&filter=${notBob}`));
+      expect(
+        (page.body['chunk'] as Array<{ sender: string }>).every((e) => e.sender !== bob.userId),
+      ).toBe(true);
+      // `to` stops the walk: forward from the start up to the token sees nothing after it.
+      const upTo = await get(
+        alice,
+        roomPath(room, `messages?dir=f&to=${encodeURIComponent(token)}&limit=50`),
+      );
+      expect(
+        (upTo.body['chunk'] as Array<{ state_key?: string }>).some(
+          (e) => e.state_key === bob.userId,
+        ),
+      ).toBe(false);
+    });
+
     it('lists members with filters and joined members with profiles', async () => {
       const members = await get(alice, roomPath(roomId, 'members?not_membership=leave'));
       expect(
