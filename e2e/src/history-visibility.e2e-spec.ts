@@ -42,12 +42,15 @@ const READS_ALL: Record<Endpoint, Expected> = {
   members: ok(),
   state: ok('state'),
 };
-/** Not in the room and it is not world-readable: every read path refuses. */
+/**
+ * Not in the room and it is not world-readable: every read path refuses; the two about one
+ * event say "not found", as the spec words their only error.
+ */
 const REFUSED: Record<Endpoint, Expected> = {
   messages: FORBIDDEN,
   context: FORBIDDEN,
-  event: FORBIDDEN,
-  relations: FORBIDDEN,
+  event: NOT_FOUND,
+  relations: NOT_FOUND,
   threads: FORBIDDEN,
   members: FORBIDDEN,
   state: FORBIDDEN,
@@ -82,8 +85,9 @@ const SINCE_JOIN: Record<Endpoint, Expected> = {
  * - joined: a member sees only what happened while they were joined;
  * - users neither joined nor departed (invited, neverJoined) are refused with 403 M_FORBIDDEN
  *   on every read path unless the room is world_readable, as Synapse's
- *   check_user_in_room_or_world_readable does; for `/event` and `/context` of an event a member
- *   may not see, the spec's 404 M_NOT_FOUND (Synapse answers 403 there).
+ *   check_user_in_room_or_world_readable does — except `/event` and `/relations`, whose only
+ *   spec error is 404 M_NOT_FOUND ("not found or not permitted"); `/event` and `/context` of an
+ *   event a member may not see are 404 M_NOT_FOUND too (Synapse answers 403 there).
  * memberBefore joined before every probe, so sees all of them whatever the setting.
  */
 const EXPECTED: Record<Setting, Record<Viewer, Record<Endpoint, Expected>>> = {

@@ -1,5 +1,6 @@
 import { MAX_JSON_DEPTH } from '@chat/platform';
 
+import { createRoom, sendText } from './rooms.test-helper';
 import { ENGINES, TestServer, type ApiResponse } from './test-server.test-helper';
 
 /**
@@ -35,6 +36,15 @@ const USER_ID = `@${USER}:localhost`;
 const V3 = '/chat/client/v3';
 const BAD_TOKEN = 'cht_bm9ib2R5_notatoken';
 const NUL = '\u0000';
+const V1 = '/chat/client/v1';
+/**
+ * Placeholders for the room the user creates and an event in it: typed cases must reach the
+ * check they are about, not stop at "not in room".
+ */
+const ROOM = `${V3}/rooms/{room}`;
+const ROOM_V1 = `${V1}/rooms/{room}`;
+const EVENT = '{event}';
+const ALIAS = encodeURIComponent('#typist-alias:localhost');
 
 /** `depth` arrays nested in one another, built without recursion. */
 function nested(depth: number): unknown[] {
@@ -227,6 +237,238 @@ const ROWS: Row[] = [
   },
   { method: 'DELETE', path: `${V3}/profile/${USER_ID}/displayname`, auth: 'required' },
   { method: 'GET', path: `${V3}/capabilities`, auth: 'required' },
+  {
+    method: 'POST',
+    path: `${V3}/createRoom`,
+    auth: 'required',
+    body: 'json',
+    typed: [
+      { body: { invite: 'x' }, errcode: 'M_BAD_JSON' },
+      { body: { invite: [5] }, errcode: 'M_BAD_JSON' },
+      { body: { preset: 'nope' }, errcode: 'M_BAD_JSON' },
+      { body: { visibility: 'secret' }, errcode: 'M_BAD_JSON' },
+      { body: { initial_state: 'x' }, errcode: 'M_BAD_JSON' },
+      { body: { initial_state: ['x'] }, errcode: 'M_BAD_JSON' },
+      { body: { initial_state: [{ type: 1, content: {} }] }, errcode: 'M_BAD_JSON' },
+      { body: { initial_state: [{ type: 'm.room.topic', content: 'x' }] }, errcode: 'M_BAD_JSON' },
+      { body: { initial_state: [{ type: 'm.room.topic' }] }, errcode: 'M_MISSING_PARAM' },
+      { body: { room_version: 12 }, errcode: 'M_BAD_JSON' },
+      { body: { name: 5 }, errcode: 'M_BAD_JSON' },
+      { body: { topic: [] }, errcode: 'M_BAD_JSON' },
+      { body: { room_alias_name: 1 }, errcode: 'M_BAD_JSON' },
+      { body: { is_direct: 'yes' }, errcode: 'M_BAD_JSON' },
+      { body: { creation_content: 'x' }, errcode: 'M_BAD_JSON' },
+      { body: { creation_content: { 'm.federate': 'no' } }, errcode: 'M_BAD_JSON' },
+      { body: { power_level_content_override: [] }, errcode: 'M_BAD_JSON' },
+      tooDeep('creation_content'),
+    ],
+  },
+  { method: 'GET', path: `${V3}/joined_rooms`, auth: 'required' },
+  {
+    method: 'POST',
+    path: `${V3}/join/{room}`,
+    auth: 'required',
+    body: 'json',
+    typed: [{ body: { reason: 5 }, errcode: 'M_BAD_JSON' }],
+  },
+  {
+    method: 'POST',
+    path: `${V3}/knock/{room}`,
+    auth: 'required',
+    body: 'json',
+    typed: [{ body: { reason: [] }, errcode: 'M_BAD_JSON' }],
+  },
+  {
+    method: 'POST',
+    path: `${ROOM}/join`,
+    auth: 'required',
+    body: 'json',
+    typed: [{ body: { reason: {} }, errcode: 'M_BAD_JSON' }],
+  },
+  {
+    method: 'POST',
+    path: `${ROOM}/leave`,
+    auth: 'required',
+    body: 'json',
+    typed: [{ body: { reason: 1 }, errcode: 'M_BAD_JSON' }],
+  },
+  { method: 'POST', path: `${ROOM}/forget`, auth: 'required', body: 'json' },
+  ...['invite', 'kick', 'ban', 'unban'].map(
+    (action): Row => ({
+      method: 'POST',
+      path: `${ROOM}/${action}`,
+      auth: 'required',
+      body: 'json',
+      typed: [
+        { body: { user_id: 5 }, errcode: 'M_BAD_JSON' },
+        { body: {}, errcode: 'M_MISSING_PARAM' },
+        { body: { user_id: '@someone:localhost', reason: 5 }, errcode: 'M_BAD_JSON' },
+      ],
+    }),
+  ),
+  {
+    method: 'PUT',
+    path: `${ROOM}/send/m.room.message/bad-input-txn`,
+    auth: 'required',
+    body: 'json',
+    typed: [
+      // Canonical JSON (every creatable room version) has no floats and no unsafe integers.
+      { body: { msgtype: 'm.text', body: 'x', n: 1.5 }, errcode: 'M_BAD_JSON' },
+      { body: { msgtype: 'm.text', body: 'x', n: 2 ** 53 }, errcode: 'M_BAD_JSON' },
+      tooDeep('body'),
+    ],
+  },
+  {
+    method: 'PUT',
+    path: `${ROOM}/state/m.room.topic/`,
+    auth: 'required',
+    body: 'json',
+    typed: [{ body: { topic: 'x', n: -0.5 }, errcode: 'M_BAD_JSON' }],
+  },
+  {
+    method: 'GET',
+    path: `${ROOM}/state/m.room.create/`,
+    auth: 'required',
+    typed: [{ query: '?format=xml', errcode: 'M_INVALID_PARAM' }],
+  },
+  { method: 'GET', path: `${ROOM}/state`, auth: 'required' },
+  {
+    method: 'PUT',
+    path: `${ROOM}/redact/${EVENT}/bad-input-txn`,
+    auth: 'required',
+    body: 'json',
+    typed: [{ body: { reason: 5 }, errcode: 'M_BAD_JSON' }],
+  },
+  { method: 'GET', path: `${ROOM}/event/${EVENT}`, auth: 'required' },
+  {
+    method: 'GET',
+    path: `${ROOM}/members`,
+    auth: 'required',
+    typed: [
+      { query: '?membership=member', errcode: 'M_INVALID_PARAM' },
+      { query: '?not_membership=gone', errcode: 'M_INVALID_PARAM' },
+      { query: '?at=garbage', errcode: 'M_INVALID_PARAM' },
+    ],
+  },
+  { method: 'GET', path: `${ROOM}/joined_members`, auth: 'required' },
+  {
+    method: 'GET',
+    path: `${ROOM}/messages`,
+    auth: 'required',
+    typed: [
+      { query: '?dir=x', errcode: 'M_INVALID_PARAM' },
+      { query: '?dir=b&dir=f', errcode: 'M_INVALID_PARAM' },
+      { query: '?limit=-1', errcode: 'M_INVALID_PARAM' },
+      { query: '?limit=abc', errcode: 'M_INVALID_PARAM' },
+      { query: '?limit=1.5', errcode: 'M_INVALID_PARAM' },
+      { query: '?filter={', errcode: 'M_INVALID_PARAM' },
+      { query: '?filter=[]', errcode: 'M_INVALID_PARAM' },
+      {
+        query: `?filter=${encodeURIComponent('{"types":"m.room.message"}')}`,
+        errcode: 'M_INVALID_PARAM',
+      },
+      { query: `?filter=${encodeURIComponent('{"limit":-5}')}`, errcode: 'M_INVALID_PARAM' },
+      { query: '?from=garbage', errcode: 'M_INVALID_PARAM' },
+      { query: '?to=garbage', errcode: 'M_INVALID_PARAM' },
+    ],
+  },
+  {
+    method: 'GET',
+    path: `${ROOM}/context/${EVENT}`,
+    auth: 'required',
+    typed: [
+      { query: '?limit=-1', errcode: 'M_INVALID_PARAM' },
+      { query: '?limit=x', errcode: 'M_INVALID_PARAM' },
+      { query: '?filter={', errcode: 'M_INVALID_PARAM' },
+    ],
+  },
+  ...['', '/m.thread', '/m.thread/m.room.message'].map(
+    (rest): Row => ({
+      method: 'GET',
+      path: `${ROOM_V1}/relations/${EVENT}${rest}`,
+      auth: 'required',
+      typed: [
+        { query: '?dir=x', errcode: 'M_INVALID_PARAM' },
+        { query: '?limit=-1', errcode: 'M_INVALID_PARAM' },
+        { query: '?from=abc', errcode: 'M_INVALID_PARAM' },
+      ],
+    }),
+  ),
+  {
+    method: 'GET',
+    path: `${ROOM_V1}/threads`,
+    auth: 'required',
+    typed: [
+      { query: '?include=x', errcode: 'M_INVALID_PARAM' },
+      { query: '?limit=-1', errcode: 'M_INVALID_PARAM' },
+      { query: '?from=abc', errcode: 'M_INVALID_PARAM' },
+    ],
+  },
+  {
+    method: 'GET',
+    path: `${ROOM_V1}/timestamp_to_event`,
+    auth: 'required',
+    typed: [
+      { query: '?ts=abc&dir=f', errcode: 'M_INVALID_PARAM' },
+      { query: '?ts=-1&dir=f', errcode: 'M_INVALID_PARAM' },
+      { query: '?ts=0&dir=x', errcode: 'M_INVALID_PARAM' },
+      { query: '?dir=f', errcode: 'M_MISSING_PARAM' },
+      { query: '?ts=0', errcode: 'M_MISSING_PARAM' },
+    ],
+  },
+  { method: 'GET', path: `${ROOM}/initialSync`, auth: 'required' },
+  { method: 'GET', path: `${ROOM}/aliases`, auth: 'required' },
+  {
+    method: 'PUT',
+    path: `${ROOM}/typing/${USER_ID}`,
+    auth: 'required',
+    body: 'json',
+    typed: [
+      { body: { typing: 'yes' }, errcode: 'M_BAD_JSON' },
+      { body: {}, errcode: 'M_MISSING_PARAM' },
+      { body: { typing: true, timeout: -5 }, errcode: 'M_BAD_JSON' },
+      { body: { typing: true, timeout: 1.5 }, errcode: 'M_BAD_JSON' },
+    ],
+  },
+  {
+    method: 'POST',
+    path: `${ROOM}/receipt/m.read/${EVENT}`,
+    auth: 'required',
+    body: 'json',
+    typed: [{ body: { thread_id: 5 }, errcode: 'M_BAD_JSON' }],
+  },
+  {
+    method: 'POST',
+    path: `${ROOM}/read_markers`,
+    auth: 'required',
+    body: 'json',
+    typed: [
+      { body: { 'm.fully_read': 5 }, errcode: 'M_BAD_JSON' },
+      { body: { 'm.read': [] }, errcode: 'M_BAD_JSON' },
+    ],
+  },
+  {
+    method: 'POST',
+    path: `${ROOM}/upgrade`,
+    auth: 'required',
+    body: 'json',
+    typed: [
+      { body: {}, errcode: 'M_MISSING_PARAM' },
+      { body: { new_version: 12 }, errcode: 'M_BAD_JSON' },
+    ],
+  },
+  { method: 'GET', path: `${V3}/directory/room/${ALIAS}`, auth: 'none' },
+  {
+    method: 'PUT',
+    path: `${V3}/directory/room/${ALIAS}`,
+    auth: 'required',
+    body: 'json',
+    typed: [
+      { body: { room_id: 5 }, errcode: 'M_BAD_JSON' },
+      { body: {}, errcode: 'M_MISSING_PARAM' },
+    ],
+  },
+  { method: 'DELETE', path: `${V3}/directory/room/${ALIAS}`, auth: 'required' },
   // A sample under the standard prefix and other version segments gets the same answers.
   {
     method: 'POST',
@@ -248,6 +490,32 @@ const ROWS: Row[] = [
     path: '/_matrix/client/v1/register/m.login.registration_token/validity',
     auth: 'none',
     typed: [{ errcode: 'M_MISSING_PARAM' }],
+  },
+  {
+    method: 'POST',
+    path: '/_matrix/client/v3/createRoom',
+    auth: 'required',
+    body: 'json',
+    typed: [{ body: { preset: 'nope' }, errcode: 'M_BAD_JSON' }],
+  },
+  {
+    method: 'PUT',
+    path: '/_matrix/client/r0/rooms/{room}/send/m.room.message/bad-input-txn-r0',
+    auth: 'required',
+    body: 'json',
+    typed: [{ body: { n: 0.1 }, errcode: 'M_BAD_JSON' }],
+  },
+  {
+    method: 'GET',
+    path: '/chat/client/r0/rooms/{room}/messages',
+    auth: 'required',
+    typed: [{ query: '?dir=x', errcode: 'M_INVALID_PARAM' }],
+  },
+  {
+    method: 'GET',
+    path: '/_matrix/client/v1/rooms/{room}/timestamp_to_event',
+    auth: 'required',
+    typed: [{ query: '?ts=abc&dir=b', errcode: 'M_INVALID_PARAM' }],
   },
 ];
 
@@ -283,18 +551,27 @@ describe.each(ENGINES)('bad input (%s)', (engine) => {
   /** The same app with a 4 KiB body limit, for the 413 cases. */
   let small: TestServer;
   let token: string;
+  /** A row's path with the user's own room and an event of it in place of the placeholders. */
+  let at: (path: string) => string;
 
   beforeAll(async () => {
     [server, small] = await Promise.all([
       TestServer.start(engine),
       TestServer.start(engine, { max_request_body_size: 4096 }),
     ]);
-    ({ token } = await server.register(USER, PASSWORD));
+    const user = await server.register(USER, PASSWORD);
+    ({ token } = user);
+    const roomId = await createRoom(server, user);
+    const eventId = await sendText(server, user, roomId, 'hello');
+    at = (path) =>
+      path
+        .replace('{room}', encodeURIComponent(roomId))
+        .replace(EVENT, encodeURIComponent(eventId));
   });
   afterAll(() => Promise.all([server?.stop(), small?.stop()]));
 
   it.each(cases(ROWS))('%s: an encoded NUL in the URL → 400 M_INVALID_PARAM', async (_, row) => {
-    const res = await server.request(row.method, `${row.path}?x=a%00b`, {
+    const res = await server.request(row.method, `${at(row.path)}?x=a%00b`, {
       body: row.body === 'json' ? {} : undefined,
       token,
     });
@@ -303,14 +580,18 @@ describe.each(ENGINES)('bad input (%s)', (engine) => {
 
   describe.each(cases(ROWS.filter((row) => row.body === 'json')))('%s', (_, row) => {
     it('malformed JSON → 400 M_NOT_JSON', async () => {
-      const res = await server.request(row.method, row.path, { body: '{not json', token });
+      const res = await server.request(row.method, at(row.path), { body: '{not json', token });
       expectError(res, 400, 'M_NOT_JSON');
     });
 
     it.each(['[1,2]', '"x"', '42', 'null', 'true'])(
       'JSON that is not an object (%s) → 400 M_BAD_JSON',
       async (body) => {
-        expectError(await server.request(row.method, row.path, { body, token }), 400, 'M_BAD_JSON');
+        expectError(
+          await server.request(row.method, at(row.path), { body, token }),
+          400,
+          'M_BAD_JSON',
+        );
       },
     );
 
@@ -318,13 +599,17 @@ describe.each(ENGINES)('bad input (%s)', (engine) => {
       // Written out: JSON.stringify itself would overflow the stack at this depth.
       const deep = `${'['.repeat(10_000)}${']'.repeat(10_000)}`;
       for (const body of [deep, `{"padding":${deep}}`]) {
-        expectError(await server.request(row.method, row.path, { body, token }), 400, 'M_BAD_JSON');
+        expectError(
+          await server.request(row.method, at(row.path), { body, token }),
+          400,
+          'M_BAD_JSON',
+        );
       }
     });
 
     it('~8 KiB of valid JSON over a 4 KiB max_request_body_size → 413 M_TOO_LARGE', async () => {
       // No token needed: the size is checked before anything else.
-      const res = await small.request(row.method, row.path, {
+      const res = await small.request(row.method, at(row.path), {
         body: { padding: 'x'.repeat(8192) },
       });
       expectError(res, 413, 'M_TOO_LARGE');
@@ -332,7 +617,7 @@ describe.each(ENGINES)('bad input (%s)', (engine) => {
   });
 
   it.each(typedCases)('%s → 400', async (_, row, c) => {
-    const res = await server.request(row.method, `${row.path}${c.query ?? ''}`, {
+    const res = await server.request(row.method, at(`${row.path}${c.query ?? ''}`), {
       body: c.body,
       token,
     });
@@ -343,16 +628,16 @@ describe.each(ENGINES)('bad input (%s)', (engine) => {
     const body = row.body === 'json' ? {} : undefined;
 
     it('no token → 401 M_MISSING_TOKEN', async () => {
-      expectError(await server.request(row.method, row.path, { body }), 401, 'M_MISSING_TOKEN');
+      expectError(await server.request(row.method, at(row.path), { body }), 401, 'M_MISSING_TOKEN');
     });
 
     it('an unknown token in the Authorization header → 401 M_UNKNOWN_TOKEN', async () => {
-      const res = await server.request(row.method, row.path, { body, token: BAD_TOKEN });
+      const res = await server.request(row.method, at(row.path), { body, token: BAD_TOKEN });
       expectError(res, 401, 'M_UNKNOWN_TOKEN');
     });
 
     it('an unknown token in ?access_token= → 401 M_UNKNOWN_TOKEN', async () => {
-      const res = await server.request(row.method, `${row.path}?access_token=${BAD_TOKEN}`, {
+      const res = await server.request(row.method, `${at(row.path)}?access_token=${BAD_TOKEN}`, {
         body,
       });
       expectError(res, 401, 'M_UNKNOWN_TOKEN');

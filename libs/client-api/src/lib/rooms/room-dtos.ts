@@ -221,4 +221,11 @@ export class ReadMarkersBody {
 export class UpgradeBody {
   @IsString()
   new_version: string;
+
+  /** v12+: users who become creators of the new room alongside the upgrader. */
+  @IsOptional()
+  @IsArray()
+  @ArrayMaxSize(100)
+  @IsString({ each: true })
+  additional_creators?: string[];
 }

@@ -22,7 +22,7 @@ export class RoomMembershipController {
     @Param('roomId', RoomIdPipe) roomId: string,
     @Body() body: UpgradeBody,
   ) {
-    return this.upgrades.upgrade(requester, roomId, body.new_version);
+    return this.upgrades.upgrade(requester, roomId, body.new_version, body.additional_creators);
   }
 
   @Post(clientPaths('legacy', 'createRoom'))

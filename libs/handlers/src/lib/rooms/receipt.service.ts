@@ -70,6 +70,7 @@ export class ReceiptService {
       const eventId: unknown = body[type];
       if (eventId === undefined || eventId === '') return [];
       if (typeof eventId !== 'string') throw MatrixError.invalidParam(`${type} must be a string`);
+      if (!parseEventId(eventId)) throw MatrixError.invalidParam(`${type} is not an event id`);
       return [[type, eventId] as const];
     });
     for (const [type, eventId] of wanted) {

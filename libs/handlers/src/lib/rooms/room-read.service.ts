@@ -46,8 +46,26 @@ export class RoomReadService {
   ) {}
 
   async getEvent(requester: Requester, roomId: string, eventId: string): Promise<ClientEvent> {
-    const access = await this.access.requireReadAccess(requester.userId, roomId);
+    const access = await this.readAccessOrNotFound(requester, roomId);
     return this.serializer.serialize(await this.access.visibleEvent(access, eventId));
+  }
+
+  /**
+   * Endpoints about one event answer 404 for "not there or not yours to read" (the spec), so
+   * they do not reveal whether a room the user cannot read exists.
+   */
+  private async readAccessOrNotFound(
+    requester: Requester,
+    roomId: string,
+  ): Promise<RoomReadAccess> {
+    try {
+      return await this.access.requireReadAccess(requester.userId, roomId);
+    } catch (err) {
+      if (err instanceof MatrixError && err.errcode === 'M_FORBIDDEN') {
+        throw MatrixError.notFound('Event not found.');
+      }
+      throw err;
+    }
   }
 
   /** Current state for members; the state when they left for former members. */
@@ -250,7 +268,7 @@ export class RoomReadService {
     eventId: string,
     query: { relType?: string; eventType?: string; from?: string; dir?: 'b' | 'f'; limit?: number },
   ): Promise<{ chunk: ClientEvent[]; next_batch?: string }> {
-    const access = await this.access.requireReadAccess(requester.userId, roomId);
+    const access = await this.readAccessOrNotFound(requester, roomId);
     await this.access.visibleEvent(access, eventId);
     const limit = clampLimit(query.limit, 5) || 5;
     const dir = query.dir ?? 'b';
