@@ -32,6 +32,7 @@ describe('validatePduFormat', () => {
     ['a non-object', 'x'],
     ['a missing type', pdu({ type: undefined })],
     ['a numeric sender', pdu({ sender: 5 })],
+    ['a sender that is not a user id', pdu({ sender: 'domain' })],
     ['a missing room_id', pdu({ room_id: undefined })],
     ['content that is not an object', pdu({ content: [] })],
     ['a fractional timestamp', pdu({ origin_server_ts: 1.5 })],
@@ -48,17 +49,28 @@ describe('validatePduFormat', () => {
     expect(() => validatePduFormat(value, v('12'))).toThrow(badJson);
   });
 
+  it('holds v1/v2 PDUs to their own shape: an event_id and [id, hashes] reference pairs', () => {
+    const pair = (id: string) => [id, { sha256: 'x' }];
+    const v1 = (overrides: Record<string, unknown>) =>
+      pdu({
+        event_id: '$e:domain',
+        prev_events: [pair('$p:domain')],
+        auth_events: [pair('$a:domain')],
+        ...overrides,
+      });
+    expect(() => validatePduFormat(v1({}), v('2'))).not.toThrow();
+    expect(() => validatePduFormat(v1({ event_id: undefined }), v('2'))).toThrow(badJson);
+    expect(() => validatePduFormat(v1({ prev_events: ['$p:domain'] }), v('2'))).toThrow(badJson);
+    expect(() =>
+      validatePduFormat(v1({ auth_events: [['$a:domain', { sha256: 'x' }, 'extra']] }), v('1')),
+    ).toThrow(badJson);
+  });
+
   it('lets a v12 create go without room_id, and tolerates floats before v6', () => {
     expect(() =>
       validatePduFormat(pdu({ type: 'm.room.create', state_key: '', room_id: undefined }), v('12')),
     ).not.toThrow();
     expect(() => validatePduFormat(pdu({ content: { n: 1.5 } }), v('5'))).not.toThrow();
-    expect(() =>
-      validatePduFormat(
-        pdu({ prev_events: [['$p:domain', { sha256: 'x' }]], auth_events: [] }),
-        v('1'),
-      ),
-    ).not.toThrow();
   });
 
   it('refuses an event over 65,536 bytes and fields over 255 bytes with 413 M_TOO_LARGE', () => {
@@ -67,6 +79,8 @@ describe('validatePduFormat', () => {
     expect(() => validatePduFormat(big, v('12'))).toThrow(tooLarge);
     expect(() => validatePduFormat(pdu({ type: 't'.repeat(256) }), v('12'))).toThrow(tooLarge);
     expect(() => validatePduFormat(pdu({ state_key: 'é'.repeat(128) }), v('12'))).toThrow(tooLarge);
+    const longSender = `@${'u'.repeat(248)}:domain`;
+    expect(() => validatePduFormat(pdu({ sender: longSender }), v('12'))).toThrow(tooLarge);
     expect(() =>
       validatePduFormat(pdu({ content: { body: 'x'.repeat(65_000) } }), v('12')),
     ).not.toThrow();

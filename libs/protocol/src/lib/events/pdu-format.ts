@@ -1,4 +1,5 @@
 import { canonicalJsonBytes } from '../canonical-json';
+import { parseUserId } from '../identifiers';
 import { MatrixError } from '../matrix-error';
 import {
   MAX_AUTH_EVENTS,
@@ -29,6 +30,10 @@ export function validatePduFormat(value: unknown, version: RoomVersion): Pdu {
   for (const key of ['type', 'sender'] as const) {
     if (typeof pdu[key] !== 'string') bad(`${key} must be a string`);
   }
+  // v1/v2 carry their id; without it the event cannot be referenced or hashed.
+  if (version.eventIdFormat === 'v1' && typeof pdu.event_id !== 'string') {
+    bad('event_id is required in this room version');
+  }
   const isCreate = pdu.type === 'm.room.create';
   if (pdu.room_id === undefined) {
     if (!(version.roomIdIsCreateHash && isCreate)) bad('room_id is required');
@@ -54,7 +59,7 @@ export function validatePduFormat(value: unknown, version: RoomVersion): Pdu {
     for (const ref of refs) {
       const ok =
         version.eventIdFormat === 'v1'
-          ? Array.isArray(ref) && typeof ref[0] === 'string' && isObject(ref[1])
+          ? Array.isArray(ref) && ref.length === 2 && typeof ref[0] === 'string' && isObject(ref[1])
           : typeof ref === 'string';
       if (!ok) bad(`${key} entries have the wrong shape for this room version`);
     }
@@ -73,6 +78,8 @@ export function validatePduFormat(value: unknown, version: RoomVersion): Pdu {
       throw MatrixError.tooLarge(`${key} is longer than ${MAX_PDU_FIELD_BYTES} bytes`);
     }
   }
+  // Signature checks and the auth rules need the sender's server name.
+  if (!parseUserId(pdu.sender)) bad('sender must be a user id');
   let size: number;
   try {
     size = pduSizeBytes(pdu);
