@@ -23,11 +23,11 @@ const alice: Requester = {
 
 /** Events by id: [stream ordering, topological ordering]. */
 const EVENTS: Record<string, [number, number]> = {
-  $early: [10, 5],
-  $middle: [20, 6],
-  $late: [30, 7],
+  '$early:example.org': [10, 5],
+  '$middle:example.org': [20, 6],
+  '$late:example.org': [30, 7],
   // Backfilled: older in the room's history, yet written later.
-  $backfilled: [40, 1],
+  '$backfilled:example.org': [40, 1],
 };
 
 function stored(eventId: string, roomId = ROOM): StoredEvent {
@@ -79,7 +79,7 @@ function setup(membership: string | null = 'join') {
     { membership: async () => membership } as unknown as RoomStateService,
     {
       visibleEvent: async (_access: unknown, eventId: string) => {
-        if (eventId === '$hidden' || !(eventId in EVENTS)) {
+        if (eventId === '$hidden:example.org' || !(eventId in EVENTS)) {
           throw MatrixError.notFound('Event not found.');
         }
         return stored(eventId);
@@ -119,15 +119,15 @@ describe('parseThreadId', () => {
 describe('ReceiptService', () => {
   it('stores m.read and m.read.private receipts with their ts and thread', async () => {
     const { service, receipts } = setup();
-    await service.sendReceipt(alice, ROOM, 'm.read', '$middle');
-    await service.sendReceipt(alice, ROOM, 'm.read.private', '$early', 'main');
+    await service.sendReceipt(alice, ROOM, 'm.read', '$middle:example.org');
+    await service.sendReceipt(alice, ROOM, 'm.read.private', '$early:example.org', 'main');
     expect(receipts.map(({ streamId: _, ...r }) => r)).toEqual([
       {
         roomId: ROOM,
         receiptType: 'm.read',
         userId: alice.userId,
         threadId: '',
-        eventId: '$middle',
+        eventId: '$middle:example.org',
         data: { ts: 1234 },
       },
       {
@@ -135,7 +135,7 @@ describe('ReceiptService', () => {
         receiptType: 'm.read.private',
         userId: alice.userId,
         threadId: 'main',
-        eventId: '$early',
+        eventId: '$early:example.org',
         data: { ts: 1234 },
       },
     ]);
@@ -143,37 +143,39 @@ describe('ReceiptService', () => {
 
   it('ignores a receipt that does not move forward in stream order', async () => {
     const { service, receipts, receiptFor } = setup();
-    await service.sendReceipt(alice, ROOM, 'm.read', '$middle');
-    await service.sendReceipt(alice, ROOM, 'm.read', '$early');
-    await service.sendReceipt(alice, ROOM, 'm.read', '$middle');
+    await service.sendReceipt(alice, ROOM, 'm.read', '$middle:example.org');
+    await service.sendReceipt(alice, ROOM, 'm.read', '$early:example.org');
+    await service.sendReceipt(alice, ROOM, 'm.read', '$middle:example.org');
     expect(receipts).toHaveLength(1);
-    expect(receiptFor('m.read')).toBe('$middle');
-    await service.sendReceipt(alice, ROOM, 'm.read', '$late');
-    expect(receiptFor('m.read')).toBe('$late');
+    expect(receiptFor('m.read')).toBe('$middle:example.org');
+    await service.sendReceipt(alice, ROOM, 'm.read', '$late:example.org');
+    expect(receiptFor('m.read')).toBe('$late:example.org');
   });
 
   it('keeps threads apart when comparing', async () => {
     const { service, receiptFor } = setup();
-    await service.sendReceipt(alice, ROOM, 'm.read', '$late', 'main');
-    await service.sendReceipt(alice, ROOM, 'm.read', '$early');
-    expect(receiptFor('m.read', 'main')).toBe('$late');
-    expect(receiptFor('m.read')).toBe('$early');
+    await service.sendReceipt(alice, ROOM, 'm.read', '$late:example.org', 'main');
+    await service.sendReceipt(alice, ROOM, 'm.read', '$early:example.org');
+    expect(receiptFor('m.read', 'main')).toBe('$late:example.org');
+    expect(receiptFor('m.read')).toBe('$early:example.org');
   });
 
   it('sets the read marker through m.fully_read, never backwards in the room history', async () => {
     const { service, receipts, marker } = setup();
-    await service.sendReceipt(alice, ROOM, 'm.fully_read', '$middle');
-    expect(marker()).toEqual({ event_id: '$middle' });
-    await service.sendReceipt(alice, ROOM, 'm.fully_read', '$backfilled');
-    expect(marker()).toEqual({ event_id: '$middle' });
-    await service.sendReceipt(alice, ROOM, 'm.fully_read', '$late');
-    expect(marker()).toEqual({ event_id: '$late' });
+    await service.sendReceipt(alice, ROOM, 'm.fully_read', '$middle:example.org');
+    expect(marker()).toEqual({ event_id: '$middle:example.org' });
+    await service.sendReceipt(alice, ROOM, 'm.fully_read', '$backfilled:example.org');
+    expect(marker()).toEqual({ event_id: '$middle:example.org' });
+    await service.sendReceipt(alice, ROOM, 'm.fully_read', '$late:example.org');
+    expect(marker()).toEqual({ event_id: '$late:example.org' });
     expect(receipts).toEqual([]);
   });
 
   it('refuses unknown receipt types with 400 M_INVALID_PARAM', async () => {
     const { service } = setup();
-    await expect(service.sendReceipt(alice, ROOM, 'm.unread', '$late')).rejects.toMatchObject({
+    await expect(
+      service.sendReceipt(alice, ROOM, 'm.unread', '$late:example.org'),
+    ).rejects.toMatchObject({
       status: 400,
       errcode: 'M_INVALID_PARAM',
     });
@@ -181,7 +183,9 @@ describe('ReceiptService', () => {
 
   it.each([null, 'leave', 'invite'])('refuses users with membership %p with 403', async (m) => {
     const { service, receipts } = setup(m);
-    await expect(service.sendReceipt(alice, ROOM, 'm.read', '$late')).rejects.toMatchObject({
+    await expect(
+      service.sendReceipt(alice, ROOM, 'm.read', '$late:example.org'),
+    ).rejects.toMatchObject({
       status: 403,
       errcode: 'M_FORBIDDEN',
     });
@@ -190,7 +194,7 @@ describe('ReceiptService', () => {
 
   it('answers 404 for unknown or invisible events', async () => {
     const { service } = setup();
-    for (const eventId of ['$unknown', '$hidden']) {
+    for (const eventId of ['$unknown:example.org', '$hidden:example.org']) {
       await expect(service.sendReceipt(alice, ROOM, 'm.read', eventId)).rejects.toMatchObject({
         status: 404,
         errcode: 'M_NOT_FOUND',
@@ -201,20 +205,20 @@ describe('ReceiptService', () => {
   it('moves the read marker and both receipts from /read_markers', async () => {
     const { service, receiptFor, marker } = setup();
     await service.setReadMarkers(alice, ROOM, {
-      'm.fully_read': '$middle',
-      'm.read': '$late',
-      'm.read.private': '$early',
+      'm.fully_read': '$middle:example.org',
+      'm.read': '$late:example.org',
+      'm.read.private': '$early:example.org',
     });
-    expect(marker()).toEqual({ event_id: '$middle' });
-    expect(receiptFor('m.read')).toBe('$late');
-    expect(receiptFor('m.read.private')).toBe('$early');
+    expect(marker()).toEqual({ event_id: '$middle:example.org' });
+    expect(receiptFor('m.read')).toBe('$late:example.org');
+    expect(receiptFor('m.read.private')).toBe('$early:example.org');
   });
 
   it('checks every /read_markers entry before moving any', async () => {
     const { service, marker } = setup();
     await expect(
       service.setReadMarkers(alice, ROOM, {
-        'm.fully_read': '$middle',
+        'm.fully_read': '$middle:example.org',
         'm.read': 7 as unknown as string,
       }),
     ).rejects.toMatchObject({ status: 400, errcode: 'M_INVALID_PARAM' });
@@ -223,8 +227,11 @@ describe('ReceiptService', () => {
 
   it('skips empty /read_markers entries', async () => {
     const { service, receipts, marker } = setup();
-    await service.setReadMarkers(alice, ROOM, { 'm.fully_read': '', 'm.read': '$late' });
+    await service.setReadMarkers(alice, ROOM, {
+      'm.fully_read': '',
+      'm.read': '$late:example.org',
+    });
     expect(marker()).toBeUndefined();
-    expect(receipts.map((r) => r.eventId)).toEqual(['$late']);
+    expect(receipts.map((r) => r.eventId)).toEqual(['$late:example.org']);
   });
 });

@@ -5,6 +5,7 @@ import { HOMESERVER_CONFIG, type Requester } from '@chat/platform';
 import {
   CREATABLE_ROOM_VERSIONS,
   DEFAULT_ROOM_VERSION,
+  defaultPowerLevelsContent,
   getRoomVersion,
   MatrixError,
   parseUserId,
@@ -40,38 +41,19 @@ const PRESETS: Record<RoomPreset, { joinRule: string; guestAccess: string; invit
     public_chat: { joinRule: 'public', guestAccess: 'forbidden', inviteLevel: 50 },
   };
 
-/** Synapse's default power levels (protocol.md §3.7); v12 puts the tombstone above state_default. */
+/** Synapse's defaults, with the preset's invite level and trusted invitees' power (protocol.md §3.7). */
 export function defaultPowerLevels(
   version: RoomVersion,
   creator: string,
   preset: RoomPreset,
   invitees: readonly string[],
 ): Record<string, unknown> {
-  const users: Record<string, number> = {};
-  if (!version.creatorsInfinitePower) {
-    users[creator] = 100;
-    if (preset === 'trusted_private_chat') for (const invitee of invitees) users[invitee] = 100;
+  const content = defaultPowerLevelsContent(creator, version);
+  const users = { ...(content['users'] as Record<string, number>) };
+  if (!version.creatorsInfinitePower && preset === 'trusted_private_chat') {
+    for (const invitee of invitees) users[invitee] = 100;
   }
-  return {
-    users,
-    users_default: 0,
-    events: {
-      'm.room.name': 50,
-      'm.room.power_levels': 100,
-      'm.room.history_visibility': 100,
-      'm.room.canonical_alias': 50,
-      'm.room.avatar': 50,
-      'm.room.tombstone': version.creatorsInfinitePower ? 150 : 100,
-      'm.room.server_acl': 100,
-      'm.room.encryption': 100,
-    },
-    events_default: 0,
-    state_default: 50,
-    ban: 50,
-    kick: 50,
-    redact: 50,
-    invite: PRESETS[preset].inviteLevel,
-  };
+  return { ...content, users, invite: PRESETS[preset].inviteLevel };
 }
 
 /**

@@ -1,5 +1,6 @@
 import { isObject } from '../events/redaction';
 import type { RoomVersion } from '../events/room-versions';
+import { stateMapKey } from '../events/state-map';
 
 export interface AuthSelectable {
   type: string;
@@ -38,11 +39,6 @@ export function authEventKeys(
       keys.push(['m.room.member', authoriser]);
     }
   }
-  const seen = new Set<string>();
-  return keys.filter(([type, key]) => {
-    const id = `${type}\u0000${key}`;
-    if (seen.has(id)) return false;
-    seen.add(id);
-    return true;
-  });
+  // The sender may be the target or the authoriser: cite each entry once.
+  return [...new Map(keys.map((entry) => [stateMapKey(...entry), entry])).values()];
 }

@@ -9,6 +9,7 @@ import { AuthError } from './auth-error';
 import { authEventKeys } from './auth-events-selection';
 import {
   creatorsOf,
+  LEVEL_KEYS,
   namedPowerLevel,
   parsePowerLevel,
   powerLevelsContent,
@@ -17,15 +18,6 @@ import {
 } from './power-levels';
 
 const CREATE_KEY = stateMapKey('m.room.create', '');
-const NAMED_LEVEL_KEYS = [
-  'users_default',
-  'events_default',
-  'state_default',
-  'ban',
-  'redact',
-  'kick',
-  'invite',
-] as const;
 
 function reject(rule: string, message: string): never {
   throw new AuthError(rule, message);
@@ -39,12 +31,15 @@ function domainOf(id: string): string | undefined {
 
 /**
  * Rule 2: the event's `auth_events` are exactly what the selection allows, once each, from this
- * room, none rejected, and (before v12) include the create event; v12 never lists the create.
+ * room, none rejected, and (before v12) include the create event. v12 never lists the create on
+ * the wire; `authEvents` may still hold the implicit one (the events of `authEventIdsWithCreate`),
+ * which the room-id rule of {@link checkAuthRules} vouches for instead.
  */
 export function checkAuthEventsStructure(event: RoomEvent, authEvents: readonly RoomEvent[]): void {
   if (event.type === 'm.room.create') return;
   const { version } = event;
   const allowed = new Set(authEventKeys(event, version).map(([t, k]) => stateMapKey(t, k)));
+  const onWire = new Set(event.authEventIds);
   const seen = new Set<string>();
   let hasCreate = false;
   for (const auth of authEvents) {
@@ -52,10 +47,13 @@ export function checkAuthEventsStructure(event: RoomEvent, authEvents: readonly 
     if (seen.has(key)) reject('auth_events.duplicate', `two auth events for ${auth.type}`);
     seen.add(key);
     if (auth.type === 'm.room.create') {
-      if (version.createNotInAuthEvents) {
-        reject('auth_events.create_present', 'the create event may not be an auth event');
-      }
       hasCreate = true;
+      if (version.createNotInAuthEvents) {
+        if (onWire.has(auth.eventId)) {
+          reject('auth_events.create_present', 'the create event may not be an auth event');
+        }
+        if (auth.eventId === createEventIdFromRoomId(event.roomId)) continue;
+      }
     }
     if (!allowed.has(key)) reject('auth_events.unexpected', `unexpected auth event ${auth.type}`);
     if (auth.rejectedReason !== null) reject('auth_events.rejected', 'an auth event was rejected');
@@ -79,20 +77,19 @@ export function checkAuthRules(event: RoomEvent, authState: StateMap<RoomEvent>)
   if (event.type === 'm.room.create') return checkCreate(event, version);
 
   const create = authState.get(CREATE_KEY);
-  if (!create) reject('auth_events.no_create', 'the room has no create event');
   if (version.roomIdIsCreateHash) {
     if (
+      !create ||
       create.rejectedReason !== null ||
       roomIdFromCreateEventId(create.eventId) !== event.roomId
     ) {
       reject('room_id.not_create_event', 'the room id does not name an accepted create event');
     }
+  } else if (!create) {
+    reject('auth_events.no_create', 'the room has no create event');
   }
-  if (
-    create.content['m.federate'] === false &&
-    domainOf(event.sender) !== domainOf(create.sender)
-  ) {
-    reject('create.m_federate', 'this room does not federate');
+  if (!federates(create, event.sender)) {
+    reject('event.not_federated', 'this room does not federate with the sender’s server');
   }
   if (version.specialCaseAliasesAuth && event.type === 'm.room.aliases') {
     if (event.stateKey === undefined)
@@ -131,21 +128,23 @@ export function checkAuthRules(event: RoomEvent, authState: StateMap<RoomEvent>)
   }
 }
 
-/** Structure check plus rules against the state the event's own auth events form. */
-export function checkEventAuth(
-  event: RoomEvent,
-  authEvents: readonly RoomEvent[],
-  implicitCreate?: RoomEvent,
-): void {
+/**
+ * Structure check plus rules against the state the event's own auth events form (check 4 of
+ * protocol.md §3.5). Pass the events of `authEventIdsWithCreate`: in v12 the rules need the
+ * implicit create, and without it the event is rejected.
+ */
+export function checkEventAuth(event: RoomEvent, authEvents: readonly RoomEvent[]): void {
   checkAuthEventsStructure(event, authEvents);
-  const state = new Map(authEvents.map((e) => [stateMapKey(e.type, e.stateKey ?? ''), e]));
-  if (implicitCreate && event.version.createNotInAuthEvents) {
-    if (implicitCreate.eventId !== createEventIdFromRoomId(event.roomId)) {
-      reject('room_id.not_create_event', 'the room id does not name this create event');
-    }
-    state.set(CREATE_KEY, implicitCreate);
-  }
-  checkAuthRules(event, state);
+  checkAuthRules(event, new Map(authEvents.map((e) => [stateMapKey(e.type, e.stateKey ?? ''), e])));
+}
+
+/**
+ * `m.federate` as Synapse reads it: anything but absent or `true` keeps the room to the
+ * creator's server (the spec only names `false`; protocol.md §3.6 says follow Synapse).
+ */
+function federates(create: RoomEvent, userId: string): boolean {
+  const flag = create.content['m.federate'];
+  return flag === undefined || flag === true || domainOf(userId) === domainOf(create.sender);
 }
 
 function checkCreate(event: RoomEvent, version: RoomVersion): void {
@@ -179,6 +178,21 @@ function membershipOf(state: StateMap<RoomEvent>, userId: string): string | unde
   return state.get(stateMapKey('m.room.member', userId))?.membership;
 }
 
+/** What the membership sub-rules read, gathered once. */
+interface MembershipCheck {
+  event: RoomEvent;
+  version: RoomVersion;
+  state: StateMap<RoomEvent>;
+  target: string;
+  senderMembership: string | undefined;
+  targetMembership: string | undefined;
+  senderLevel: number;
+  targetLevel: number;
+  levelOf(name: 'invite' | 'kick' | 'ban'): number;
+  joinRule: unknown;
+}
+
+/** Rule 5 (4 from v6): `m.room.member`. */
 function checkMembership(event: RoomEvent, state: StateMap<RoomEvent>, create: RoomEvent): void {
   const { version } = event;
   const target = event.stateKey;
@@ -189,141 +203,171 @@ function checkMembership(event: RoomEvent, state: StateMap<RoomEvent>, create: R
   const authoriser = event.content['join_authorised_via_users_server'];
   if (version.restricted && authoriser !== undefined) {
     const server = typeof authoriser === 'string' ? domainOf(authoriser) : undefined;
-    if (server === undefined || !isObject(event.pdu.signatures?.[server])) {
+    const signatures = server === undefined ? undefined : event.pdu.signatures?.[server];
+    if (!isObject(signatures) || Object.keys(signatures).length === 0) {
       reject('member.authoriser_signature', "the authorising user's server did not sign the event");
     }
   }
-  const senderMembership = membershipOf(state, event.sender);
-  const targetMembership = membershipOf(state, target);
-  const powerLevels = powerLevelsContent(state);
-  const senderLevel = userPowerLevel(event.sender, state, version);
-  const targetLevel = userPowerLevel(target, state, version);
-  const joinRule =
-    state.get(stateMapKey('m.room.join_rules', ''))?.content['join_rule'] ?? 'invite';
-
-  switch (membership) {
-    case 'join': {
-      const prev = event.prevEventIds;
-      if (prev.length === 1 && prev[0] === create.eventId) {
-        const creator = version.implicitCreator ? create.sender : create.content['creator'];
-        if (target === creator) return;
-      }
-      if (event.sender !== target)
-        reject('member.join.not_self', 'cannot join on behalf of another user');
-      if (senderMembership === 'ban')
-        reject('member.join.banned', `${target} is banned from the room`);
-      if (joinRule === 'invite' || (version.knock && joinRule === 'knock')) {
-        if (senderMembership === 'invite' || senderMembership === 'join') return;
-        reject('member.join.not_invited', `${target} is not invited to the room`);
-      }
-      const restricted =
-        version.restricted &&
-        (joinRule === 'restricted' || (version.knockRestricted && joinRule === 'knock_restricted'));
-      if (restricted) {
-        if (senderMembership === 'invite' || senderMembership === 'join') return;
-        if (typeof authoriser !== 'string') {
-          reject('member.join.restricted', 'a restricted join needs an authorising user');
-        }
-        if (membershipOf(state, authoriser) !== 'join') {
-          reject('member.join.authoriser_not_joined', 'the authorising user is not in the room');
-        }
-        const inviteLevel = namedPowerLevel('invite', powerLevels, version);
-        if (userPowerLevel(authoriser, state, version) < inviteLevel) {
-          reject('member.join.authoriser_cannot_invite', 'the authorising user cannot invite');
-        }
-        return;
-      }
-      if (joinRule === 'public') return;
-      reject('member.join.not_allowed', 'the join rules do not allow joining');
-    }
-    // falls through: unreachable, every branch above returns or throws
-    case 'invite': {
-      const thirdParty = event.content['third_party_invite'];
-      if (thirdParty !== undefined)
-        return checkThirdPartyInvite(event, state, thirdParty, targetMembership);
-      if (senderMembership !== 'join')
-        reject('member.invite.sender_not_joined', 'the inviter is not in the room');
-      if (targetMembership === 'join' || targetMembership === 'ban') {
-        reject('member.invite.target_joined_or_banned', `${target} is already joined or banned`);
-      }
-      if (senderLevel >= namedPowerLevel('invite', powerLevels, version)) return;
-      reject('member.invite.insufficient_power', 'insufficient power to invite');
-    }
-    // falls through: unreachable
-    case 'leave': {
-      if (event.sender === target) {
-        const canLeave =
-          senderMembership === 'invite' ||
-          senderMembership === 'join' ||
-          (version.knock && senderMembership === 'knock');
-        if (canLeave) return;
-        reject(
-          'member.leave.not_member',
-          `${target} cannot leave from ${senderMembership ?? 'no membership'}`,
-        );
-      }
-      if (senderMembership !== 'join')
-        reject('member.leave.sender_not_joined', 'the sender is not in the room');
-      if (
-        targetMembership === 'ban' &&
-        senderLevel < namedPowerLevel('ban', powerLevels, version)
-      ) {
-        reject('member.leave.unban_insufficient_power', 'insufficient power to unban');
-      }
-      if (senderLevel >= namedPowerLevel('kick', powerLevels, version) && targetLevel < senderLevel)
-        return;
-      reject('member.leave.insufficient_power', 'insufficient power to kick');
-    }
-    // falls through: unreachable
-    case 'ban': {
-      if (senderMembership !== 'join')
-        reject('member.ban.sender_not_joined', 'the sender is not in the room');
-      if (senderLevel >= namedPowerLevel('ban', powerLevels, version) && targetLevel < senderLevel)
-        return;
-      reject('member.ban.insufficient_power', 'insufficient power to ban');
-    }
-    // falls through: unreachable
-    case 'knock': {
-      if (!version.knock) break;
-      const knockable =
-        joinRule === 'knock' || (version.knockRestricted && joinRule === 'knock_restricted');
-      if (!knockable) reject('member.knock.join_rule', 'the join rules do not allow knocking');
-      if (event.sender !== target)
-        reject('member.knock.not_self', 'cannot knock on behalf of another user');
-      if (
-        senderMembership !== 'ban' &&
-        senderMembership !== 'invite' &&
-        senderMembership !== 'join'
-      )
-        return;
-      reject('member.knock.already_member', `${target} is already invited, joined or banned`);
-    }
+  if (membership === 'join' && isCreatorJoin(event, create)) return;
+  // Synapse also keeps other servers' users out as targets of a non-federating room.
+  if (!federates(create, target)) {
+    reject('member.target_not_federated', 'this room does not federate with the target’s server');
   }
-  reject('member.unknown_membership', `unknown membership ${String(membership)}`);
+  const powerLevels = powerLevelsContent(state);
+  const check: MembershipCheck = {
+    event,
+    version,
+    state,
+    target,
+    senderMembership: membershipOf(state, event.sender),
+    targetMembership: membershipOf(state, target),
+    senderLevel: userPowerLevel(event.sender, state, version),
+    targetLevel: userPowerLevel(target, state, version),
+    levelOf: (name) => namedPowerLevel(name, powerLevels, version),
+    joinRule: state.get(stateMapKey('m.room.join_rules', ''))?.content['join_rule'] ?? 'invite',
+  };
+  switch (membership) {
+    case 'join':
+      return checkJoin(check);
+    case 'invite':
+      return checkInvite(check);
+    case 'leave':
+      return checkLeave(check);
+    case 'ban':
+      return checkBan(check);
+    case 'knock':
+      if (version.knock) return checkKnock(check);
+  }
+  reject('member.unknown_membership', `unknown membership ${membership}`);
 }
 
-function checkThirdPartyInvite(
-  event: RoomEvent,
-  state: StateMap<RoomEvent>,
-  thirdParty: unknown,
-  targetMembership: string | undefined,
-): void {
-  if (targetMembership === 'ban') reject('member.invite.target_banned', 'the invitee is banned');
+/**
+ * The creator's own join straight after the create: exactly one prev event, the create (not a
+ * depth test, protocol.md §3.6), and the creator as target.
+ */
+function isCreatorJoin(event: RoomEvent, create: RoomEvent): boolean {
+  const prev = event.prevEventIds;
+  if (prev.length !== 1 || prev[0] !== create.eventId) return false;
+  const creator = event.version.implicitCreator ? create.sender : create.content['creator'];
+  return event.stateKey === creator;
+}
+
+function checkJoin(c: MembershipCheck): void {
+  const { event, version, senderMembership, joinRule } = c;
+  if (event.sender !== c.target) {
+    reject('member.join.not_self', 'cannot join on behalf of another user');
+  }
+  if (senderMembership === 'ban') reject('member.join.banned', `${c.target} is banned`);
+  const invitedOrJoined = senderMembership === 'invite' || senderMembership === 'join';
+  if (joinRule === 'invite' || (version.knock && joinRule === 'knock')) {
+    if (invitedOrJoined) return;
+    reject('member.join.not_invited', `${c.target} is not invited to the room`);
+  }
+  const restricted =
+    version.restricted &&
+    (joinRule === 'restricted' || (version.knockRestricted && joinRule === 'knock_restricted'));
+  if (restricted) {
+    if (invitedOrJoined) return;
+    const authoriser = event.content['join_authorised_via_users_server'];
+    if (typeof authoriser !== 'string') {
+      reject('member.join.restricted', 'a restricted join needs an authorising user');
+    }
+    if (membershipOf(c.state, authoriser) !== 'join') {
+      reject('member.join.authoriser_not_joined', 'the authorising user is not in the room');
+    }
+    if (userPowerLevel(authoriser, c.state, version) < c.levelOf('invite')) {
+      reject('member.join.authoriser_cannot_invite', 'the authorising user cannot invite');
+    }
+    return;
+  }
+  if (joinRule === 'public') return;
+  reject('member.join.not_allowed', 'the join rules do not allow joining');
+}
+
+function checkInvite(c: MembershipCheck): void {
+  const thirdParty = c.event.content['third_party_invite'];
+  if (thirdParty !== undefined) return checkThirdPartyInvite(c, thirdParty);
+  if (c.senderMembership !== 'join') {
+    reject('member.invite.sender_not_joined', 'the inviter is not in the room');
+  }
+  if (c.targetMembership === 'join') {
+    reject('member.invite.target_joined', `${c.target} is already in the room`);
+  }
+  if (c.targetMembership === 'ban') {
+    reject('member.invite.target_banned', `${c.target} is banned`);
+  }
+  if (c.senderLevel < c.levelOf('invite')) {
+    reject('member.invite.insufficient_power', 'insufficient power to invite');
+  }
+}
+
+function checkLeave(c: MembershipCheck): void {
+  const { event, senderMembership } = c;
+  // A self-leave is decided here alone: a banned user cannot leave to clear the ban.
+  if (event.sender === c.target) {
+    const member =
+      senderMembership === 'invite' ||
+      senderMembership === 'join' ||
+      (c.version.knock && senderMembership === 'knock');
+    if (member) return;
+    reject('member.leave.not_member', `cannot leave from ${senderMembership ?? 'no membership'}`);
+  }
+  if (senderMembership !== 'join') {
+    reject('member.leave.sender_not_joined', 'the sender is not in the room');
+  }
+  if (c.targetMembership === 'ban' && c.senderLevel < c.levelOf('ban')) {
+    reject('member.leave.unban_insufficient_power', 'insufficient power to unban');
+  }
+  if (c.senderLevel < c.levelOf('kick') || c.targetLevel >= c.senderLevel) {
+    reject('member.leave.insufficient_power', 'insufficient power to kick');
+  }
+}
+
+function checkBan(c: MembershipCheck): void {
+  if (c.senderMembership !== 'join') {
+    reject('member.ban.sender_not_joined', 'the sender is not in the room');
+  }
+  if (c.senderLevel < c.levelOf('ban') || c.targetLevel >= c.senderLevel) {
+    reject('member.ban.insufficient_power', 'insufficient power to ban');
+  }
+}
+
+/** v7+. The join-rule test comes first: ruma once made it unreachable and took any knock. */
+function checkKnock(c: MembershipCheck): void {
+  const { joinRule } = c;
+  const knockable =
+    joinRule === 'knock' || (c.version.knockRestricted && joinRule === 'knock_restricted');
+  if (!knockable) reject('member.knock.join_rule', 'the join rules do not allow knocking');
+  if (c.event.sender !== c.target) {
+    reject('member.knock.not_self', 'cannot knock on behalf of another user');
+  }
+  const current = c.senderMembership;
+  if (current === 'ban' || current === 'invite' || current === 'join') {
+    reject('member.knock.already_member', `cannot knock while ${current}`);
+  }
+}
+
+/** Rule 5.3.1: an invite redeeming a third-party invite, vouched for by its `signed` block. */
+function checkThirdPartyInvite(c: MembershipCheck, thirdParty: unknown): void {
+  const { event } = c;
+  if (c.targetMembership === 'ban') reject('member.invite.target_banned', `${c.target} is banned`);
   const signed = isObject(thirdParty) ? thirdParty['signed'] : undefined;
-  if (!isObject(signed))
+  if (!isObject(signed)) {
     reject('member.third_party_invite.no_signed', 'third_party_invite without signed');
+  }
   const { mxid, token } = signed;
   if (typeof mxid !== 'string' || typeof token !== 'string') {
     reject('member.third_party_invite.malformed', 'signed needs mxid and token');
   }
-  if (mxid !== event.stateKey)
+  if (mxid !== c.target) {
     reject('member.third_party_invite.mxid_mismatch', 'mxid is not the invitee');
-  const invite = state.get(stateMapKey('m.room.third_party_invite', token));
+  }
+  const invite = c.state.get(stateMapKey('m.room.third_party_invite', token));
   if (!invite) reject('member.third_party_invite.missing', 'no matching third-party invite');
   if (invite.sender !== event.sender) {
     reject(
       'member.third_party_invite.sender_mismatch',
-      'the third-party invite was sent by someone else',
+      'the third-party invite has another sender',
     );
   }
   const keys: string[] = [];
@@ -335,6 +379,7 @@ function checkThirdPartyInvite(
         keys.push(entry['public_key']);
     }
   }
+  // The signing entity is whichever server signed `signed` (the identity server).
   const signatures = isObject(signed['signatures']) ? signed['signatures'] : {};
   for (const [entity, byKey] of Object.entries(signatures)) {
     if (!isObject(byKey)) continue;
@@ -345,80 +390,85 @@ function checkThirdPartyInvite(
   reject('member.third_party_invite.bad_signature', 'no valid signature on the third-party invite');
 }
 
-/** Rule 10: who may change which power levels. */
+/**
+ * Rule 10 (9 from v6): `m.room.power_levels`. Every level the event sets must be one in this
+ * version (v10's integer rule, and what Synapse's `int()` enforces before). Then, against the
+ * previous levels, nobody touches a level above their own, nor a peer's or superior's entry.
+ */
 function checkPowerLevels(
   event: RoomEvent,
   state: StateMap<RoomEvent>,
   create: RoomEvent,
   senderLevel: number,
 ): void {
-  const { version } = event;
-  const content = event.content;
-  if (version.integerPowerLevels) {
-    for (const key of NAMED_LEVEL_KEYS) {
-      if (content[key] !== undefined && !Number.isInteger(content[key])) {
-        reject('power_levels.not_integer', `${key} must be an integer`);
-      }
+  const { version, content } = event;
+  const parse = (value: unknown) => parsePowerLevel(value, version);
+  const maps = version.notificationsInPowerLevels ? ['events', 'notifications'] : ['events'];
+  for (const key of LEVEL_KEYS) {
+    if (content[key] !== undefined && parse(content[key]) === undefined) {
+      reject('power_levels.not_integer', `${key} is not a power level`);
     }
-    for (const key of ['events', 'notifications']) {
-      const map = content[key];
-      if (
-        map !== undefined &&
-        (!isObject(map) || !Object.values(map).every((v) => Number.isInteger(v)))
-      ) {
-        reject('power_levels.not_integer', `${key} must map to integers`);
-      }
+  }
+  for (const key of maps) {
+    const map = content[key];
+    if (
+      map !== undefined &&
+      !(isObject(map) && Object.values(map).every((v) => parse(v) !== undefined))
+    ) {
+      reject('power_levels.not_integer', `${key} must map to power levels`);
     }
   }
   const users = content['users'];
   if (users !== undefined) {
     if (!isObject(users)) reject('power_levels.invalid_users', 'users must be an object');
     for (const [userId, level] of Object.entries(users)) {
-      if (!parseUserId(userId) || parsePowerLevel(level, version) === undefined) {
+      if (!parseUserId(userId) || parse(level) === undefined) {
         reject('power_levels.invalid_users', `invalid users entry ${userId}`);
       }
     }
     if (version.creatorsInfinitePower) {
       for (const creator of creatorsOf(create)) {
-        if (Object.hasOwn(users, creator))
+        if (Object.hasOwn(users, creator)) {
           reject('power_levels.creator_in_users', 'creators may not be listed in users');
+        }
       }
     }
   }
   const previous = state.get(stateMapKey('m.room.power_levels', ''));
   if (!previous) return;
   const old = previous.content;
-  const parse = (value: unknown) => parsePowerLevel(value, version);
+  /** Added, changed or removed: compared as levels, so `"50"` → `50` is no change. */
+  const changed = (before: unknown, after: unknown) =>
+    (before === undefined) !== (after === undefined) || parse(before) !== parse(after);
   const checkChange = (rule: string, before: unknown, after: unknown) => {
-    const [b, a] = [parse(before), parse(after)];
-    if (b === a && (before === undefined) === (after === undefined)) return;
-    if (before !== undefined && b !== undefined && b > senderLevel) {
+    if (!changed(before, after)) return;
+    if ((parse(before) ?? -Infinity) > senderLevel) {
       reject(rule, 'cannot change a level above your own');
     }
-    if (after !== undefined && a !== undefined && a > senderLevel) {
+    if ((parse(after) ?? -Infinity) > senderLevel)
       reject(rule, 'cannot set a level above your own');
-    }
   };
-  for (const key of NAMED_LEVEL_KEYS) checkChange(`power_levels.${key}`, old[key], content[key]);
-  const maps = version.notificationsInPowerLevels ? ['events', 'notifications'] : ['events'];
+  for (const key of LEVEL_KEYS) checkChange(`power_levels.${key}`, old[key], content[key]);
   for (const mapKey of maps) {
-    const before = isObject(old[mapKey]) ? old[mapKey] : {};
-    const after = isObject(content[mapKey]) ? content[mapKey] : {};
-    for (const key of new Set([...Object.keys(before), ...Object.keys(after)])) {
-      checkChange(`power_levels.${mapKey}`, before[key], after[key]);
+    const [before, after] = [entries(old[mapKey]), entries(content[mapKey])];
+    for (const key of new Set([...before.keys(), ...after.keys()])) {
+      checkChange(`power_levels.${mapKey}`, before.get(key), after.get(key));
     }
   }
-  const beforeUsers = isObject(old['users']) ? old['users'] : {};
-  const afterUsers = isObject(users) ? users : {};
-  for (const userId of new Set([...Object.keys(beforeUsers), ...Object.keys(afterUsers)])) {
-    const [b, a] = [parse(beforeUsers[userId]), parse(afterUsers[userId])];
-    if (b === a && Object.hasOwn(beforeUsers, userId) === Object.hasOwn(afterUsers, userId))
-      continue;
-    if (userId !== event.sender && b !== undefined && b >= senderLevel) {
+  const [before, after] = [entries(old['users']), entries(users)];
+  for (const userId of new Set([...before.keys(), ...after.keys()])) {
+    if (!changed(before.get(userId), after.get(userId))) continue;
+    // Strictly below: peers are as untouchable as superiors; only one's own entry may drop.
+    if (userId !== event.sender && (parse(before.get(userId)) ?? -Infinity) >= senderLevel) {
       reject('power_levels.users_old_value', `cannot change the level of ${userId}`);
     }
-    if (a !== undefined && a > senderLevel) {
+    if ((parse(after.get(userId)) ?? -Infinity) > senderLevel) {
       reject('power_levels.users_new_value', 'cannot give a level above your own');
     }
   }
+}
+
+/** A JSON object's own entries (none for anything else), safe from prototype keys. */
+function entries(value: unknown): Map<string, unknown> {
+  return new Map(isObject(value) ? Object.entries(value) : []);
 }

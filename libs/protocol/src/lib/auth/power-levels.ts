@@ -12,6 +12,17 @@ const POWER_LEVELS_KEY = stateMapKey('m.room.power_levels', '');
 export type NamedLevel = 'invite' | 'kick' | 'ban' | 'redact';
 const NAMED_DEFAULTS: Record<NamedLevel, number> = { invite: 0, kick: 50, ban: 50, redact: 50 };
 
+/** The top-level keys holding a single level, which the power-levels rule guards. */
+export const LEVEL_KEYS = [
+  'users_default',
+  'events_default',
+  'state_default',
+  'ban',
+  'redact',
+  'kick',
+  'invite',
+] as const;
+
 /**
  * A power-level value as the room version reads it (protocol.md §3.1): JSON integers always;
  * integer strings (`" +0100 "`) in v1–v9; floats truncated toward zero in v1–v5. Undefined when
@@ -110,4 +121,47 @@ export function powerLevelsContent(
 /** The redact level in `state`. */
 export function redactionPowerLevel(state: StateMap<RoomEvent>, version: RoomVersion): number {
   return namedPowerLevel('redact', powerLevelsContent(state), version);
+}
+
+/** Whether `userId` holds the level `state` requires to send `type` (membership aside). */
+export function canUserSend(
+  userId: string,
+  type: string,
+  isState: boolean,
+  state: StateMap<RoomEvent>,
+  version: RoomVersion,
+): boolean {
+  const required = requiredPowerLevel(type, isState, powerLevelsContent(state), version);
+  return userPowerLevel(userId, state, version) >= required;
+}
+
+/**
+ * The power levels `createRoom` starts from before presets and overrides (protocol.md §3.7,
+ * Synapse's defaults). v12 creators are implicit and may not be listed, and the spec wants the
+ * tombstone above `state_default` there so that only creators can upgrade by default.
+ */
+export function defaultPowerLevelsContent(
+  creator: string,
+  version: RoomVersion,
+): Record<string, unknown> {
+  return {
+    users: version.creatorsInfinitePower ? {} : { [creator]: 100 },
+    users_default: 0,
+    events: {
+      'm.room.name': 50,
+      'm.room.power_levels': 100,
+      'm.room.history_visibility': 100,
+      'm.room.canonical_alias': 50,
+      'm.room.avatar': 50,
+      'm.room.tombstone': version.creatorsInfinitePower ? 150 : 100,
+      'm.room.server_acl': 100,
+      'm.room.encryption': 100,
+    },
+    events_default: 0,
+    state_default: 50,
+    ban: 50,
+    kick: 50,
+    redact: 50,
+    invite: 50,
+  };
 }

@@ -2,7 +2,7 @@ import { getRoomVersion, type RoomVersion } from '../events/room-versions';
 import { stateMapKey, type StateMap } from '../events/state-map';
 import type { RoomEvent } from '../events/room-event';
 import { resolveState } from './state-resolution';
-import { makeEvent } from './testing/minimal-event-factory';
+import { makeEvent } from '../auth/testing/event-factory';
 import {
   ALICE,
   BOB,

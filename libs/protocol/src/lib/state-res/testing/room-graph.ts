@@ -1,4 +1,4 @@
-import { makeEvent } from './minimal-event-factory';
+import { makeEvent } from '../../auth/testing/event-factory';
 import { roomIdFromCreateEventId } from '../../events/event-hashing';
 import type { RoomEvent } from '../../events/room-event';
 import { getRoomVersion, type RoomVersion } from '../../events/room-versions';
