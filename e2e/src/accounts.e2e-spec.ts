@@ -4,19 +4,9 @@ import {
   type RunningServer,
   startServerProcess,
 } from '@chat/testing';
-import { type MatrixClient, MatrixError } from 'matrix-js-sdk';
+import type { MatrixClient } from 'matrix-js-sdk';
+import { matrixError } from './support/matrix-error';
 import { type ApiPrefix, SdkHarness } from './support/sdk-harness';
-
-/** The rejection of `promise`, which must be a MatrixError. */
-async function matrixError(promise: Promise<unknown>): Promise<MatrixError> {
-  const error = await promise.then(
-    () => undefined,
-    (err: unknown) => err,
-  );
-  if (!(error instanceof MatrixError))
-    throw new Error(`expected a MatrixError, got ${String(error)}`);
-  return error;
-}
 
 describe.each(['sqlite', 'postgres'] as const)('accounts (%s)', (engine) => {
   let server: RunningServer;

@@ -86,7 +86,8 @@ export class TargetUserBody extends ReasonBody {
   user_id: string;
 }
 
-export class MessagesQuery {
+/** A page of a walk through a room's history or an event's relations. */
+export class DirectedPageQuery {
   @IsOptional()
   @IsString()
   from?: string;
@@ -103,7 +104,9 @@ export class MessagesQuery {
   @IsInt()
   @Min(0)
   limit?: number;
+}
 
+export class MessagesQuery extends DirectedPageQuery {
   @IsOptional()
   @IsString()
   filter?: string;
@@ -132,25 +135,6 @@ export class MembersQuery {
   @IsOptional()
   @IsIn(['invite', 'join', 'leave', 'ban', 'knock'])
   not_membership?: string;
-}
-
-export class RelationsQuery {
-  @IsOptional()
-  @IsString()
-  from?: string;
-
-  @IsOptional()
-  @IsString()
-  to?: string;
-
-  @IsOptional()
-  @IsIn(['b', 'f'])
-  dir?: 'b' | 'f';
-
-  @IsOptional()
-  @IsInt()
-  @Min(0)
-  limit?: number;
 }
 
 export class ThreadsQuery {

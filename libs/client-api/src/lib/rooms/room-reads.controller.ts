@@ -9,7 +9,7 @@ import {
   ContextQuery,
   MembersQuery,
   MessagesQuery,
-  RelationsQuery,
+  DirectedPageQuery,
   ThreadsQuery,
   TimestampQuery,
 } from './room-dtos';
@@ -76,7 +76,7 @@ export class RoomReadsController {
     @Param('eventId', EventIdPipe) eventId: string,
     @Param('relType') relType: string | undefined,
     @Param('eventType') eventType: string | undefined,
-    @Query() query: RelationsQuery,
+    @Query() query: DirectedPageQuery,
   ) {
     return this.reads.getRelations(requester, roomId, eventId, { ...query, relType, eventType });
   }

@@ -2,7 +2,13 @@ import { Inject, Injectable } from '@nestjs/common';
 
 import type { HomeserverConfig } from '@chat/config';
 import { HOMESERVER_CONFIG, type Requester } from '@chat/platform';
-import { MatrixError, parseRoomAlias, parseRoomId, parseUserId } from '@chat/protocol';
+import {
+  getRoomVersion,
+  MatrixError,
+  parseRoomAlias,
+  parseRoomId,
+  parseUserId,
+} from '@chat/protocol';
 import { EventStore, RoomAliasStore } from '@chat/storage';
 import { RoomEventWriter } from '@chat/stream-writers';
 
@@ -42,16 +48,7 @@ export class MembershipService {
     roomIdOrAlias: string,
     reason?: string,
   ): Promise<{ room_id: string }> {
-    const roomId = await this.resolveRoom(roomIdOrAlias);
-    await this.change(
-      requester,
-      roomId,
-      requester.userId,
-      'join',
-      reason,
-      await this.profileContent(requester.userId),
-    );
-    return { room_id: roomId };
+    return this.changeOwn(requester, roomIdOrAlias, 'join', reason);
   }
 
   async knock(
@@ -59,19 +56,25 @@ export class MembershipService {
     roomIdOrAlias: string,
     reason?: string,
   ): Promise<{ room_id: string }> {
+    return this.changeOwn(requester, roomIdOrAlias, 'knock', reason);
+  }
+
+  /** A join or knock: the requester's own membership, carrying their profile. */
+  private async changeOwn(
+    requester: Requester,
+    roomIdOrAlias: string,
+    membership: 'join' | 'knock',
+    reason: string | undefined,
+  ): Promise<{ room_id: string }> {
     const roomId = await this.resolveRoom(roomIdOrAlias);
-    const room = await this.state.requireRoom(roomId);
-    if (['1', '2', '3', '4', '5', '6'].includes(room.roomVersion)) {
-      throw MatrixError.forbidden('This room version does not support knocking');
+    if (membership === 'knock') {
+      const room = await this.state.requireRoom(roomId);
+      if (!getRoomVersion(room.roomVersion)?.knock) {
+        throw MatrixError.forbidden('This room version does not support knocking');
+      }
     }
-    await this.change(
-      requester,
-      roomId,
-      requester.userId,
-      'knock',
-      reason,
-      await this.profileContent(requester.userId),
-    );
+    const profile = await this.profileContent(requester.userId);
+    await this.change(requester, roomId, requester.userId, membership, reason, profile);
     return { room_id: roomId };
   }
 

@@ -18,6 +18,7 @@ import {
   type RoomEvent,
   type RoomVersion,
   type StateMap,
+  POWER_LEVEL_DEFAULTS,
 } from '@chat/protocol';
 import { EventStore, RoomAliasStore, type StoredEvent } from '@chat/storage';
 import { RoomEventWriter } from '@chat/stream-writers';
@@ -43,17 +44,6 @@ const CREATE_KEY = stateMapKey('m.room.create', '');
 const POWER_LEVELS = 'm.room.power_levels';
 const CANONICAL_ALIAS = 'm.room.canonical_alias';
 
-/** The spec's values for absent power-level keys. */
-const LEVEL_DEFAULTS: Readonly<Record<string, number>> = {
-  users_default: 0,
-  events_default: 0,
-  state_default: 50,
-  ban: 50,
-  kick: 50,
-  redact: 50,
-  invite: 0,
-};
-
 /**
  * Power levels with every level an integer as `version` reads it (v1–9 accept strings, which
  * v10+ reject) and every key explicit, so `createRoom`'s defaults underneath change nothing.
@@ -61,7 +51,7 @@ const LEVEL_DEFAULTS: Readonly<Record<string, number>> = {
  */
 export function normalizePowerLevels(content: Content, version: RoomVersion): Content {
   const out: Content = { ...content };
-  for (const [key, fallback] of Object.entries(LEVEL_DEFAULTS)) {
+  for (const [key, fallback] of Object.entries(POWER_LEVEL_DEFAULTS)) {
     out[key] = parsePowerLevel(content[key], version) ?? fallback;
   }
   for (const key of ['users', 'events', 'notifications']) {

@@ -10,7 +10,16 @@ const CREATE_KEY = stateMapKey('m.room.create', '');
 const POWER_LEVELS_KEY = stateMapKey('m.room.power_levels', '');
 
 export type NamedLevel = 'invite' | 'kick' | 'ban' | 'redact';
-const NAMED_DEFAULTS: Record<NamedLevel, number> = { invite: 0, kick: 50, ban: 50, redact: 50 };
+/** The spec's values for absent power-level keys (protocol.md §3.1). */
+export const POWER_LEVEL_DEFAULTS = {
+  users_default: 0,
+  events_default: 0,
+  state_default: 50,
+  ban: 50,
+  kick: 50,
+  redact: 50,
+  invite: 0,
+} as const;
 
 /** The top-level keys holding a single level, which the power-levels rule guards. */
 export const LEVEL_KEYS = [
@@ -78,7 +87,11 @@ export function userLevelIn(
   userId: string,
   version: RoomVersion,
 ): number {
-  const usersDefault = levelOr(content['users_default'], version, 0);
+  const usersDefault = levelOr(
+    content['users_default'],
+    version,
+    POWER_LEVEL_DEFAULTS.users_default,
+  );
   const users = content['users'];
   if (isObject(users) && Object.hasOwn(users, userId)) {
     return levelOr(users[userId], version, usersDefault);
@@ -99,8 +112,8 @@ export function requiredPowerLevel(
     if (level !== undefined) return level;
   }
   return isState
-    ? levelOr(content?.['state_default'], version, 50)
-    : levelOr(content?.['events_default'], version, 0);
+    ? levelOr(content?.['state_default'], version, POWER_LEVEL_DEFAULTS.state_default)
+    : levelOr(content?.['events_default'], version, POWER_LEVEL_DEFAULTS.events_default);
 }
 
 /** The invite, kick, ban or redact level (defaults 0, 50, 50, 50). */
@@ -109,7 +122,7 @@ export function namedPowerLevel(
   content: Record<string, unknown> | undefined,
   version: RoomVersion,
 ): number {
-  return levelOr(content?.[name], version, NAMED_DEFAULTS[name]);
+  return levelOr(content?.[name], version, POWER_LEVEL_DEFAULTS[name]);
 }
 
 export function powerLevelsContent(
