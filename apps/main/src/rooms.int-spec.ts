@@ -485,6 +485,32 @@ describe.each(ENGINES)('rooms (%s)', (engine) => {
         reaction.body['event_id'],
         reply.body['event_id'],
       ]);
+      const first = await get(alice, `${v1}/relations/${encodeURIComponent(root)}?limit=1`);
+      expect(first.body['chunk']).toEqual([
+        expect.objectContaining({ event_id: reaction.body['event_id'] }),
+      ]);
+      const next = first.body['next_batch'] as string;
+      const second = await get(
+        alice,
+        `${v1}/relations/${encodeURIComponent(root)}?limit=1&from=${next}`,
+      );
+      expect(second.body['chunk']).toEqual([
+        expect.objectContaining({ event_id: reply.body['event_id'] }),
+      ]);
+      // `to` stops the walk (inclusive): forward up to the reply leaves the later reaction out.
+      const replyToken = second.body['next_batch'] as string;
+      const bounded = await get(
+        alice,
+        `${v1}/relations/${encodeURIComponent(root)}?dir=f&to=${replyToken}`,
+      );
+      expect((bounded.body['chunk'] as Array<{ event_id: string }>).map((e) => e.event_id)).toEqual(
+        [reply.body['event_id']],
+      );
+      expectError(
+        await get(alice, `${v1}/relations/${encodeURIComponent(root)}?from=x`),
+        400,
+        'M_INVALID_PARAM',
+      );
       const threadOnly = await get(alice, `${v1}/relations/${encodeURIComponent(root)}/m.thread`);
       expect(
         (threadOnly.body['chunk'] as Array<{ event_id: string }>).map((e) => e.event_id),

@@ -26,3 +26,13 @@ export function parseRoomToken(text: string): RoomToken {
   if (match) return { kind: 'stream', stream: Number(match[1]) };
   throw MatrixError.invalidParam(`Invalid pagination token: ${text}`);
 }
+
+/** Relation and thread pages use a bare stream ordering as their token. */
+export function parseStreamOrderingToken(
+  text: string | undefined,
+  name: string,
+): number | undefined {
+  if (text === undefined) return undefined;
+  if (!/^\d{1,15}$/.test(text)) throw MatrixError.invalidParam(`Invalid ${name} token`);
+  return Number(text);
+}

@@ -5,7 +5,7 @@ import { MatrixError, parseStateMapKey, stateMapKey, type StateMap } from '@chat
 import { EventStore, type HistoryPosition, type StoredEvent } from '@chat/storage';
 
 import { ClientEventSerializer, type ClientEvent } from './client-event.serializer';
-import { formatHistoryToken, parseRoomToken } from './pagination-token';
+import { formatHistoryToken, parseRoomToken, parseStreamOrderingToken } from './pagination-token';
 import { RoomAccessService, type RoomReadAccess } from './room-access.service';
 import { parseRoomEventFilter, type RoomEventFilter } from './room-event-filter';
 import { RoomStateService } from './room-state.service';
@@ -266,22 +266,24 @@ export class RoomReadService {
     requester: Requester,
     roomId: string,
     eventId: string,
-    query: { relType?: string; eventType?: string; from?: string; dir?: 'b' | 'f'; limit?: number },
+    query: {
+      relType?: string;
+      eventType?: string;
+      from?: string;
+      to?: string;
+      dir?: 'b' | 'f';
+      limit?: number;
+    },
   ): Promise<{ chunk: ClientEvent[]; next_batch?: string }> {
     const access = await this.readAccessOrNotFound(requester, roomId);
     await this.access.visibleEvent(access, eventId);
     const limit = clampLimit(query.limit, 5) || 5;
-    const dir = query.dir ?? 'b';
-    let from: number | undefined;
-    if (query.from !== undefined) {
-      if (!/^\d{1,15}$/.test(query.from)) throw MatrixError.invalidParam('Invalid from token');
-      from = Number(query.from);
-    }
     const page = await this.events.getRelations(roomId, eventId, {
       relType: query.relType,
       eventType: query.eventType,
-      dir,
-      from,
+      dir: query.dir ?? 'b',
+      from: parseStreamOrderingToken(query.from, 'from'),
+      to: parseStreamOrderingToken(query.to, 'to'),
       limit,
     });
     const visible = await this.access.filterVisible(access, page);
@@ -306,11 +308,7 @@ export class RoomReadService {
       throw MatrixError.invalidParam('include must be "all" or "participated"');
     }
     const limit = clampLimit(query.limit, 5) || 5;
-    let before: number | undefined;
-    if (query.from !== undefined) {
-      if (!/^\d{1,15}$/.test(query.from)) throw MatrixError.invalidParam('Invalid from token');
-      before = Number(query.from);
-    }
+    const before = parseStreamOrderingToken(query.from, 'from');
     const roots = await this.events.getThreadRoots(roomId, { before, limit });
     const chunk: StoredEvent[] = [];
     const summaries = new Map<string, Record<string, unknown>>();

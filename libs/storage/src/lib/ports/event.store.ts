@@ -130,6 +130,8 @@ export abstract class EventStore {
       eventType?: string;
       dir: 'b' | 'f';
       from?: number;
+      /** Where the page stops (inclusive), in the walk's direction. */
+      to?: number;
       limit: number;
     },
   ): Promise<StoredEvent[]>;

@@ -597,7 +597,14 @@ export class SqlEventStore extends EventStore {
   async getRelations(
     roomId: string,
     eventId: string,
-    opts: { relType?: string; eventType?: string; dir: 'b' | 'f'; from?: number; limit: number },
+    opts: {
+      relType?: string;
+      eventType?: string;
+      dir: 'b' | 'f';
+      from?: number;
+      to?: number;
+      limit: number;
+    },
   ): Promise<StoredEvent[]> {
     const params: unknown[] = [roomId, eventId];
     const where = ['e.room_id = $1', 'e.relates_to_id = $2', 'e.rejected_reason IS NULL'];
@@ -612,6 +619,10 @@ export class SqlEventStore extends EventStore {
     if (opts.from !== undefined) {
       params.push(opts.from);
       where.push(`e.stream_ordering ${opts.dir === 'b' ? '<' : '>'} $${params.length}`);
+    }
+    if (opts.to !== undefined) {
+      params.push(opts.to);
+      where.push(`e.stream_ordering ${opts.dir === 'b' ? '>=' : '<='} $${params.length}`);
     }
     params.push(opts.limit);
     const rows = await this.db.query<EventRow>(
