@@ -266,6 +266,24 @@ const ROWS: Row[] = [
   { method: 'GET', path: `${V3}/joined_rooms`, auth: 'required' },
   {
     method: 'POST',
+    path: `${V3}/user/${encodeURIComponent(USER_ID)}/filter`,
+    auth: 'required',
+    body: 'json',
+    typed: [
+      { body: { room: { timeline: { limit: 'ten' } } }, errcode: 'M_BAD_JSON' },
+      { body: { event_format: 'xml' }, errcode: 'M_BAD_JSON' },
+      { body: { room: { state: { lazy_load_members: 'yes' } } }, errcode: 'M_BAD_JSON' },
+      { body: { presence: { types: 'm.presence' } }, errcode: 'M_BAD_JSON' },
+    ],
+  },
+  {
+    method: 'GET',
+    path: `${V3}/user/${encodeURIComponent(USER_ID)}/filter/notanumber`,
+    auth: 'required',
+    typed: [{ errcode: 'M_INVALID_PARAM' }],
+  },
+  {
+    method: 'POST',
     path: `${V3}/join/{room}`,
     auth: 'required',
     body: 'json',

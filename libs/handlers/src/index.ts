@@ -21,3 +21,5 @@ export * from './lib/rooms/room-read.service';
 export * from './lib/rooms/room-state.service';
 export * from './lib/rooms/room-upgrade.service';
 export * from './lib/rooms/typing.service';
+export * from './lib/sync/filter';
+export * from './lib/sync/filter.service';

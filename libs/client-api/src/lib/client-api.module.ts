@@ -13,6 +13,7 @@ import { RoomEphemeralController } from './rooms/room-ephemeral.controller';
 import { RoomEventsController } from './rooms/room-events.controller';
 import { RoomMembershipController } from './rooms/room-membership.controller';
 import { RoomReadsController } from './rooms/room-reads.controller';
+import { FilterController } from './sync/filter.controller';
 
 /** Everything under /chat/client (and /_matrix/client) plus client discovery. */
 @Module({
@@ -29,6 +30,7 @@ import { RoomReadsController } from './rooms/room-reads.controller';
     RoomReadsController,
     RoomDirectoryController,
     RoomEphemeralController,
+    FilterController,
   ],
 })
 export class ClientApiModule {}

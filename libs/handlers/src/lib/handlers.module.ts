@@ -26,6 +26,7 @@ import { RoomReadService } from './rooms/room-read.service';
 import { RoomStateService } from './rooms/room-state.service';
 import { RoomUpgradeService } from './rooms/room-upgrade.service';
 import { TypingService } from './rooms/typing.service';
+import { FilterService } from './sync/filter.service';
 
 const services = [
   AccessTokenService,
@@ -51,6 +52,7 @@ const services = [
   RoomStateService,
   RoomUpgradeService,
   TypingService,
+  FilterService,
 ];
 
 /**

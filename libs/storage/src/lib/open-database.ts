@@ -11,6 +11,8 @@ import type { EventStore } from './ports/event.store';
 import type { RoomAliasStore } from './ports/room-alias.store';
 import type { ReceiptStore } from './ports/receipt.store';
 import type { AccountDataStore } from './ports/account-data.store';
+import type { FilterStore } from './ports/filter.store';
+import { SqlFilterStore } from './stores/sql-filter.store';
 import { SqlEventStore } from './stores/sql-event.store';
 import { SqlRoomAliasStore } from './stores/sql-room-alias.store';
 import { SqlReceiptStore } from './stores/sql-receipt.store';
@@ -37,6 +39,7 @@ export interface Storage {
   roomAliases: RoomAliasStore;
   receipts: ReceiptStore;
   accountData: AccountDataStore;
+  filters: FilterStore;
   instanceIds: InstanceIdStore;
   idGenerators: StreamIdGenerators;
   close(): Promise<void>;
@@ -82,6 +85,7 @@ export async function openDatabase(
         idGenerators.get(STREAM_NAMES.accountData),
         opts.instanceName,
       ),
+      filters: new SqlFilterStore(database),
       instanceIds: new InstanceIdStore(database),
       idGenerators,
       close: async () => {

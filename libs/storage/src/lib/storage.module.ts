@@ -16,6 +16,7 @@ import { EventStore } from './ports/event.store';
 import { RoomAliasStore } from './ports/room-alias.store';
 import { ReceiptStore } from './ports/receipt.store';
 import { AccountDataStore } from './ports/account-data.store';
+import { FilterStore } from './ports/filter.store';
 
 /** DI token for the whole opened `Storage` (id generators, instance ids, close). */
 export const STORAGE = Symbol('STORAGE');
@@ -51,6 +52,7 @@ export class StorageModule {
         { provide: RoomAliasStore, ...fromStorage((s) => s.roomAliases) },
         { provide: ReceiptStore, ...fromStorage((s) => s.receipts) },
         { provide: AccountDataStore, ...fromStorage((s) => s.accountData) },
+        { provide: FilterStore, ...fromStorage((s) => s.filters) },
         StorageShutdown,
       ],
       exports: [
@@ -63,6 +65,7 @@ export class StorageModule {
         RoomAliasStore,
         ReceiptStore,
         AccountDataStore,
+        FilterStore,
       ],
     };
   }

@@ -7,7 +7,7 @@ import { EventStore, type HistoryPosition, type StoredEvent } from '@chat/storag
 import { ClientEventSerializer, type ClientEvent } from './client-event.serializer';
 import { formatHistoryToken, parseRoomToken, parseStreamOrderingToken } from './pagination-token';
 import { RoomAccessService, type RoomReadAccess } from './room-access.service';
-import { parseRoomEventFilter, type RoomEventFilter } from './room-event-filter';
+import { parseRoomEventFilter, type RoomReadFilter } from './room-event-filter';
 import { RoomStateService } from './room-state.service';
 
 /** Page sizes are clamped rather than refused. */
@@ -226,7 +226,7 @@ export class RoomReadService {
   ): Promise<Record<string, unknown>> {
     const access = await this.access.requireReadAccess(requester.userId, roomId);
     const target = await this.access.visibleEvent(access, eventId);
-    const filter: RoomEventFilter = parseRoomEventFilter(query.filter);
+    const filter: RoomReadFilter = parseRoomEventFilter(query.filter);
     const limit = clampLimit(query.limit, 10);
     const beforeCount = Math.floor(limit / 2);
     const position = positionOf(target);

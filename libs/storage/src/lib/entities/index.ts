@@ -22,6 +22,7 @@ import { StreamPositionEntity } from './stream-position.entity';
 import { UiAuthSessionCredentialEntity } from './ui-auth-session-credential.entity';
 import { UiAuthSessionEntity } from './ui-auth-session.entity';
 import { UserEntity } from './user.entity';
+import { UserFilterEntity } from './user-filter.entity';
 
 /** Entities describe the tables for TypeORM; the schema itself comes from the migrations. */
 export const ENTITIES = [
@@ -49,4 +50,5 @@ export const ENTITIES = [
   RoomAliasEntity,
   ReceiptEntity,
   AccountDataEntity,
+  UserFilterEntity,
 ];

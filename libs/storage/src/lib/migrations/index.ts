@@ -2,6 +2,7 @@ import type { EngineMigration } from './engine-migration';
 import { StreamPositions1767225600000 } from './1767225600000-stream-positions.migration';
 import { Accounts1767225600001 } from './1767225600001-accounts.migration';
 import { RoomsEvents1767225600002 } from './1767225600002-rooms-events.migration';
+import { UserFilters1767225600003 } from './1767225600003-user-filters.migration';
 
 export const MIGRATIONS_TABLE = 'schema_migrations';
 
@@ -10,4 +11,5 @@ export const MIGRATIONS: Array<new () => EngineMigration> = [
   StreamPositions1767225600000,
   Accounts1767225600001,
   RoomsEvents1767225600002,
+  UserFilters1767225600003,
 ];

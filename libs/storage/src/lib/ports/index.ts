@@ -6,3 +6,4 @@ export * from './event.store';
 export * from './room-alias.store';
 export * from './receipt.store';
 export * from './account-data.store';
+export * from './filter.store';

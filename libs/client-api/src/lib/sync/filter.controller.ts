@@ -1,0 +1,29 @@
+import { Body, Controller, Get, Param, Post } from '@nestjs/common';
+
+import { FilterService } from '@chat/handlers';
+import { CurrentRequester, type Requester } from '@chat/platform';
+import { clientPaths } from '@chat/routing';
+
+/** Sync filters: upload one, read it back by id. */
+@Controller()
+export class FilterController {
+  constructor(private readonly filters: FilterService) {}
+
+  @Post(clientPaths('legacy', 'user/:userId/filter'))
+  create(
+    @CurrentRequester() requester: Requester,
+    @Param('userId') userId: string,
+    @Body() body: Record<string, unknown>,
+  ) {
+    return this.filters.create(requester, userId, body);
+  }
+
+  @Get(clientPaths('legacy', 'user/:userId/filter/:filterId'))
+  get(
+    @CurrentRequester() requester: Requester,
+    @Param('userId') userId: string,
+    @Param('filterId') filterId: string,
+  ) {
+    return this.filters.get(requester, userId, filterId);
+  }
+}
