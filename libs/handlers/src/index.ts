@@ -23,3 +23,4 @@ export * from './lib/rooms/room-upgrade.service';
 export * from './lib/rooms/typing.service';
 export * from './lib/sync/filter';
 export * from './lib/sync/filter.service';
+export * from './lib/sync/account-data.service';

@@ -13,6 +13,7 @@ import { RoomEphemeralController } from './rooms/room-ephemeral.controller';
 import { RoomEventsController } from './rooms/room-events.controller';
 import { RoomMembershipController } from './rooms/room-membership.controller';
 import { RoomReadsController } from './rooms/room-reads.controller';
+import { AccountDataController } from './sync/account-data.controller';
 import { FilterController } from './sync/filter.controller';
 
 /** Everything under /chat/client (and /_matrix/client) plus client discovery. */
@@ -31,6 +32,7 @@ import { FilterController } from './sync/filter.controller';
     RoomDirectoryController,
     RoomEphemeralController,
     FilterController,
+    AccountDataController,
   ],
 })
 export class ClientApiModule {}

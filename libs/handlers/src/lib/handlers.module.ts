@@ -26,6 +26,7 @@ import { RoomReadService } from './rooms/room-read.service';
 import { RoomStateService } from './rooms/room-state.service';
 import { RoomUpgradeService } from './rooms/room-upgrade.service';
 import { TypingService } from './rooms/typing.service';
+import { AccountDataService } from './sync/account-data.service';
 import { FilterService } from './sync/filter.service';
 
 const services = [
@@ -53,6 +54,7 @@ const services = [
   RoomUpgradeService,
   TypingService,
   FilterService,
+  AccountDataService,
 ];
 
 /**
