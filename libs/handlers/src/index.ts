@@ -24,3 +24,4 @@ export * from './lib/rooms/typing.service';
 export * from './lib/sync/filter';
 export * from './lib/sync/filter.service';
 export * from './lib/sync/account-data.service';
+export * from './lib/sync/presence.service';

@@ -15,6 +15,7 @@ import { RoomMembershipController } from './rooms/room-membership.controller';
 import { RoomReadsController } from './rooms/room-reads.controller';
 import { AccountDataController } from './sync/account-data.controller';
 import { FilterController } from './sync/filter.controller';
+import { PresenceController } from './sync/presence.controller';
 
 /** Everything under /chat/client (and /_matrix/client) plus client discovery. */
 @Module({
@@ -33,6 +34,7 @@ import { FilterController } from './sync/filter.controller';
     RoomEphemeralController,
     FilterController,
     AccountDataController,
+    PresenceController,
   ],
 })
 export class ClientApiModule {}

@@ -28,6 +28,7 @@ import { RoomUpgradeService } from './rooms/room-upgrade.service';
 import { TypingService } from './rooms/typing.service';
 import { AccountDataService } from './sync/account-data.service';
 import { FilterService } from './sync/filter.service';
+import { PresenceService } from './sync/presence.service';
 
 const services = [
   AccessTokenService,
@@ -55,6 +56,7 @@ const services = [
   TypingService,
   FilterService,
   AccountDataService,
+  PresenceService,
 ];
 
 /**

@@ -13,6 +13,8 @@ import type { ReceiptStore } from './ports/receipt.store';
 import type { AccountDataStore } from './ports/account-data.store';
 import type { FilterStore } from './ports/filter.store';
 import { SqlFilterStore } from './stores/sql-filter.store';
+import type { PresenceStore } from './ports/presence.store';
+import { SqlPresenceStore } from './stores/sql-presence.store';
 import { SqlEventStore } from './stores/sql-event.store';
 import { SqlRoomAliasStore } from './stores/sql-room-alias.store';
 import { SqlReceiptStore } from './stores/sql-receipt.store';
@@ -40,6 +42,7 @@ export interface Storage {
   receipts: ReceiptStore;
   accountData: AccountDataStore;
   filters: FilterStore;
+  presence: PresenceStore;
   instanceIds: InstanceIdStore;
   idGenerators: StreamIdGenerators;
   close(): Promise<void>;
@@ -86,6 +89,11 @@ export async function openDatabase(
         opts.instanceName,
       ),
       filters: new SqlFilterStore(database),
+      presence: new SqlPresenceStore(
+        database,
+        idGenerators.get(STREAM_NAMES.presence),
+        opts.instanceName,
+      ),
       instanceIds: new InstanceIdStore(database),
       idGenerators,
       close: async () => {

@@ -17,6 +17,7 @@ import { RoomAliasStore } from './ports/room-alias.store';
 import { ReceiptStore } from './ports/receipt.store';
 import { AccountDataStore } from './ports/account-data.store';
 import { FilterStore } from './ports/filter.store';
+import { PresenceStore } from './ports/presence.store';
 
 /** DI token for the whole opened `Storage` (id generators, instance ids, close). */
 export const STORAGE = Symbol('STORAGE');
@@ -53,6 +54,7 @@ export class StorageModule {
         { provide: ReceiptStore, ...fromStorage((s) => s.receipts) },
         { provide: AccountDataStore, ...fromStorage((s) => s.accountData) },
         { provide: FilterStore, ...fromStorage((s) => s.filters) },
+        { provide: PresenceStore, ...fromStorage((s) => s.presence) },
         StorageShutdown,
       ],
       exports: [
@@ -66,6 +68,7 @@ export class StorageModule {
         ReceiptStore,
         AccountDataStore,
         FilterStore,
+        PresenceStore,
       ],
     };
   }

@@ -23,6 +23,7 @@ import { UiAuthSessionCredentialEntity } from './ui-auth-session-credential.enti
 import { UiAuthSessionEntity } from './ui-auth-session.entity';
 import { UserEntity } from './user.entity';
 import { UserFilterEntity } from './user-filter.entity';
+import { PresenceEntity } from './presence.entity';
 
 /** Entities describe the tables for TypeORM; the schema itself comes from the migrations. */
 export const ENTITIES = [
@@ -51,4 +52,5 @@ export const ENTITIES = [
   ReceiptEntity,
   AccountDataEntity,
   UserFilterEntity,
+  PresenceEntity,
 ];

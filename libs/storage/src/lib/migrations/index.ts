@@ -3,6 +3,7 @@ import { StreamPositions1767225600000 } from './1767225600000-stream-positions.m
 import { Accounts1767225600001 } from './1767225600001-accounts.migration';
 import { RoomsEvents1767225600002 } from './1767225600002-rooms-events.migration';
 import { UserFilters1767225600003 } from './1767225600003-user-filters.migration';
+import { Presence1767225600004 } from './1767225600004-presence.migration';
 
 export const MIGRATIONS_TABLE = 'schema_migrations';
 
@@ -12,4 +13,5 @@ export const MIGRATIONS: Array<new () => EngineMigration> = [
   Accounts1767225600001,
   RoomsEvents1767225600002,
   UserFilters1767225600003,
+  Presence1767225600004,
 ];

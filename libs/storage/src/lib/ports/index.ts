@@ -7,3 +7,4 @@ export * from './room-alias.store';
 export * from './receipt.store';
 export * from './account-data.store';
 export * from './filter.store';
+export * from './presence.store';

@@ -1,0 +1,88 @@
+import { Inject, Injectable } from '@nestjs/common';
+
+import type { HomeserverConfig } from '@chat/config';
+import { HOMESERVER_CONFIG, type Requester } from '@chat/platform';
+import { MatrixError, parseUserId } from '@chat/protocol';
+import { AccountStore, EventStore, PresenceStore, type PresenceRecord } from '@chat/storage';
+
+import { Clock } from '../common/clock';
+
+const STATES = new Set(['online', 'unavailable', 'offline']);
+const MAX_STATUS_MSG = 1024;
+
+export interface PresenceStatus {
+  presence: PresenceRecord['state'];
+  last_active_ago?: number;
+  status_msg?: string;
+  currently_active?: boolean;
+}
+
+/** `presence/{userId}/status`; sync delivery of presence builds on the same store. */
+@Injectable()
+export class PresenceService {
+  constructor(
+    @Inject(HOMESERVER_CONFIG) private readonly config: HomeserverConfig,
+    private readonly presence: PresenceStore,
+    private readonly events: EventStore,
+    private readonly accounts: AccountStore,
+    private readonly clock: Clock,
+  ) {}
+
+  async setStatus(
+    requester: Requester,
+    userId: string,
+    body: Record<string, unknown>,
+  ): Promise<void> {
+    if (!parseUserId(userId)) throw MatrixError.invalidParam('Invalid user id');
+    if (requester.userId !== userId)
+      throw MatrixError.forbidden("Cannot set another user's presence");
+    const { presence: state, status_msg: statusMsg } = body;
+    if (state === undefined) throw MatrixError.missingParam('Missing presence');
+    if (typeof state !== 'string' || !STATES.has(state)) {
+      throw MatrixError.badJson('presence must be online, unavailable or offline');
+    }
+    if (statusMsg !== undefined && statusMsg !== null && typeof statusMsg !== 'string') {
+      throw MatrixError.badJson('status_msg must be a string');
+    }
+    if (typeof statusMsg === 'string' && statusMsg.length > MAX_STATUS_MSG) {
+      throw MatrixError.badJson(`status_msg is longer than ${MAX_STATUS_MSG} characters`);
+    }
+    // With presence off the request succeeds and changes nothing, as in Synapse.
+    if (!this.config.usePresence) return;
+    await this.presence.setPresence({
+      userId,
+      state: state as PresenceRecord['state'],
+      statusMsg: typeof statusMsg === 'string' ? statusMsg : null,
+      lastActiveTs: this.clock.now(),
+    });
+  }
+
+  /** Visible to the user and to users sharing a room with them. */
+  async getStatus(requester: Requester, userId: string): Promise<PresenceStatus> {
+    if (!parseUserId(userId)) throw MatrixError.invalidParam('Invalid user id');
+    if (!(await this.accounts.getUser(userId)) && userId !== requester.userId) {
+      throw MatrixError.notFound('Unknown user');
+    }
+    if (requester.userId !== userId && !(await this.shareRoom(requester.userId, userId))) {
+      throw MatrixError.forbidden('You are not allowed to see their presence');
+    }
+    const record = this.config.usePresence ? await this.presence.getPresence(userId) : null;
+    if (!record) return { presence: 'offline' };
+    const status: PresenceStatus = {
+      presence: record.state,
+      last_active_ago: Math.max(0, this.clock.now() - record.lastActiveTs),
+      currently_active: record.state === 'online',
+    };
+    if (record.statusMsg !== null) status.status_msg = record.statusMsg;
+    return status;
+  }
+
+  private async shareRoom(a: string, b: string): Promise<boolean> {
+    const [roomsA, roomsB] = await Promise.all([
+      this.events.getRoomsForUser(a, ['join']),
+      this.events.getRoomsForUser(b, ['join']),
+    ]);
+    const set = new Set(roomsA);
+    return roomsB.some((room) => set.has(room));
+  }
+}

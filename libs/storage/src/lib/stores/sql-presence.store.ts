@@ -1,0 +1,58 @@
+import type { MultiWriterIdGenerator } from '@chat/streams';
+import type { SqlDatabase } from '../database/sql-database';
+import { PresenceStore, type PresenceRecord } from '../ports/presence.store';
+import type { Txn } from '../ports/txn';
+
+export class SqlPresenceStore extends PresenceStore {
+  constructor(
+    private readonly db: SqlDatabase,
+    private readonly presence: MultiWriterIdGenerator<Txn>,
+    private readonly instanceName: string,
+  ) {
+    super();
+  }
+
+  setPresence(record: Omit<PresenceRecord, 'streamId'>): Promise<number> {
+    return this.db.runInteraction('setPresence', async (txn) => {
+      const streamId = await this.presence.getNextInTxn(txn);
+      await txn.query(
+        `INSERT INTO presence (user_id, state, status_msg, last_active_ts, stream_id, instance_name)
+         VALUES ($1, $2, $3, $4, $5, $6)
+         ON CONFLICT (user_id) DO UPDATE SET state = excluded.state,
+           status_msg = excluded.status_msg, last_active_ts = excluded.last_active_ts,
+           stream_id = excluded.stream_id, instance_name = excluded.instance_name`,
+        [
+          record.userId,
+          record.state,
+          record.statusMsg,
+          record.lastActiveTs,
+          streamId,
+          this.instanceName,
+        ],
+      );
+      return streamId;
+    });
+  }
+
+  async getPresence(userId: string): Promise<PresenceRecord | null> {
+    const [row] = await this.db.query<{
+      user_id: string;
+      state: PresenceRecord['state'];
+      status_msg: string | null;
+      last_active_ts: number | string;
+      stream_id: number | string;
+    }>(
+      'SELECT user_id, state, status_msg, last_active_ts, stream_id FROM presence WHERE user_id = $1',
+      [userId],
+    );
+    return row
+      ? {
+          userId: row.user_id,
+          state: row.state,
+          statusMsg: row.status_msg,
+          lastActiveTs: Number(row.last_active_ts),
+          streamId: Number(row.stream_id),
+        }
+      : null;
+  }
+}
