@@ -16,6 +16,7 @@ import { RoomReadsController } from './rooms/room-reads.controller';
 import { AccountDataController } from './sync/account-data.controller';
 import { FilterController } from './sync/filter.controller';
 import { PresenceController } from './sync/presence.controller';
+import { ToDeviceController } from './sync/to-device.controller';
 
 /** Everything under /chat/client (and /_matrix/client) plus client discovery. */
 @Module({
@@ -35,6 +36,7 @@ import { PresenceController } from './sync/presence.controller';
     FilterController,
     AccountDataController,
     PresenceController,
+    ToDeviceController,
   ],
 })
 export class ClientApiModule {}

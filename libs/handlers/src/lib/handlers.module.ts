@@ -29,6 +29,7 @@ import { TypingService } from './rooms/typing.service';
 import { AccountDataService } from './sync/account-data.service';
 import { FilterService } from './sync/filter.service';
 import { PresenceService } from './sync/presence.service';
+import { ToDeviceService } from './sync/to-device.service';
 
 const services = [
   AccessTokenService,
@@ -57,6 +58,7 @@ const services = [
   FilterService,
   AccountDataService,
   PresenceService,
+  ToDeviceService,
 ];
 
 /**

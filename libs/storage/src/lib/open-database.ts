@@ -15,6 +15,8 @@ import type { FilterStore } from './ports/filter.store';
 import { SqlFilterStore } from './stores/sql-filter.store';
 import type { PresenceStore } from './ports/presence.store';
 import { SqlPresenceStore } from './stores/sql-presence.store';
+import type { ToDeviceStore } from './ports/to-device.store';
+import { SqlToDeviceStore } from './stores/sql-to-device.store';
 import { SqlEventStore } from './stores/sql-event.store';
 import { SqlRoomAliasStore } from './stores/sql-room-alias.store';
 import { SqlReceiptStore } from './stores/sql-receipt.store';
@@ -43,6 +45,7 @@ export interface Storage {
   accountData: AccountDataStore;
   filters: FilterStore;
   presence: PresenceStore;
+  toDevice: ToDeviceStore;
   instanceIds: InstanceIdStore;
   idGenerators: StreamIdGenerators;
   close(): Promise<void>;
@@ -89,6 +92,11 @@ export async function openDatabase(
         opts.instanceName,
       ),
       filters: new SqlFilterStore(database),
+      toDevice: new SqlToDeviceStore(
+        database,
+        idGenerators.get(STREAM_NAMES.toDevice),
+        opts.instanceName,
+      ),
       presence: new SqlPresenceStore(
         database,
         idGenerators.get(STREAM_NAMES.presence),

@@ -18,6 +18,7 @@ import { ReceiptStore } from './ports/receipt.store';
 import { AccountDataStore } from './ports/account-data.store';
 import { FilterStore } from './ports/filter.store';
 import { PresenceStore } from './ports/presence.store';
+import { ToDeviceStore } from './ports/to-device.store';
 
 /** DI token for the whole opened `Storage` (id generators, instance ids, close). */
 export const STORAGE = Symbol('STORAGE');
@@ -55,6 +56,7 @@ export class StorageModule {
         { provide: AccountDataStore, ...fromStorage((s) => s.accountData) },
         { provide: FilterStore, ...fromStorage((s) => s.filters) },
         { provide: PresenceStore, ...fromStorage((s) => s.presence) },
+        { provide: ToDeviceStore, ...fromStorage((s) => s.toDevice) },
         StorageShutdown,
       ],
       exports: [
@@ -69,6 +71,7 @@ export class StorageModule {
         AccountDataStore,
         FilterStore,
         PresenceStore,
+        ToDeviceStore,
       ],
     };
   }

@@ -24,6 +24,8 @@ import { UiAuthSessionEntity } from './ui-auth-session.entity';
 import { UserEntity } from './user.entity';
 import { UserFilterEntity } from './user-filter.entity';
 import { PresenceEntity } from './presence.entity';
+import { DeviceInboxEntity } from './device-inbox.entity';
+import { ToDeviceTxnIdEntity } from './to-device-txn-id.entity';
 
 /** Entities describe the tables for TypeORM; the schema itself comes from the migrations. */
 export const ENTITIES = [
@@ -53,4 +55,6 @@ export const ENTITIES = [
   AccountDataEntity,
   UserFilterEntity,
   PresenceEntity,
+  DeviceInboxEntity,
+  ToDeviceTxnIdEntity,
 ];

@@ -4,6 +4,7 @@ import { Accounts1767225600001 } from './1767225600001-accounts.migration';
 import { RoomsEvents1767225600002 } from './1767225600002-rooms-events.migration';
 import { UserFilters1767225600003 } from './1767225600003-user-filters.migration';
 import { Presence1767225600004 } from './1767225600004-presence.migration';
+import { DeviceInbox1767225600005 } from './1767225600005-device-inbox.migration';
 
 export const MIGRATIONS_TABLE = 'schema_migrations';
 
@@ -14,4 +15,5 @@ export const MIGRATIONS: Array<new () => EngineMigration> = [
   RoomsEvents1767225600002,
   UserFilters1767225600003,
   Presence1767225600004,
+  DeviceInbox1767225600005,
 ];

@@ -8,3 +8,4 @@ export * from './receipt.store';
 export * from './account-data.store';
 export * from './filter.store';
 export * from './presence.store';
+export * from './to-device.store';

@@ -1,0 +1,66 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+
+import type { HomeserverConfig } from '@chat/config';
+import { HOMESERVER_CONFIG, type Requester } from '@chat/platform';
+import { MatrixError, parseUserId } from '@chat/protocol';
+import { DeviceStore, ToDeviceStore, type ToDeviceMessage } from '@chat/storage';
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/**
+ * `sendToDevice`: messages for local devices are queued for their next sync; `*` means every
+ * device of the user. Messages for other servers wait for federation.
+ */
+@Injectable()
+export class ToDeviceService {
+  private readonly logger = new Logger(ToDeviceService.name);
+
+  constructor(
+    @Inject(HOMESERVER_CONFIG) private readonly config: HomeserverConfig,
+    private readonly devices: DeviceStore,
+    private readonly toDevice: ToDeviceStore,
+  ) {}
+
+  async send(
+    requester: Requester,
+    type: string,
+    txnId: string,
+    body: Record<string, unknown>,
+  ): Promise<void> {
+    const messages = body['messages'];
+    if (!isObject(messages)) throw MatrixError.badJson('messages must be an object');
+    const queued: ToDeviceMessage[] = [];
+    for (const [userId, byDevice] of Object.entries(messages)) {
+      const user = parseUserId(userId);
+      if (!user) throw MatrixError.badJson(`Invalid user id ${userId}`);
+      if (!isObject(byDevice)) throw MatrixError.badJson(`messages.${userId} must be an object`);
+      const contents = Object.entries(byDevice);
+      for (const [, content] of contents) {
+        if (!isObject(content)) throw MatrixError.badJson('message content must be an object');
+      }
+      if (user.serverName !== this.config.serverName) {
+        this.logger.warn(`to-device message for ${userId} dropped: federation is not built yet`);
+        continue;
+      }
+      const known = new Set((await this.devices.listDevices(userId)).map((d) => d.deviceId));
+      const targets = new Map<string, Record<string, unknown>>();
+      for (const [deviceId, content] of contents) {
+        // A named device overrides `*` for that device.
+        if (deviceId === '*') {
+          for (const id of known)
+            if (!targets.has(id)) targets.set(id, content as Record<string, unknown>);
+        } else if (known.has(deviceId)) {
+          targets.set(deviceId, content as Record<string, unknown>);
+        }
+      }
+      for (const [deviceId, content] of targets) queued.push({ userId, deviceId, type, content });
+    }
+    await this.toDevice.addMessages(
+      { userId: requester.userId, deviceId: requester.deviceId },
+      txnId,
+      queued,
+    );
+  }
+}
