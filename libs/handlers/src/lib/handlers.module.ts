@@ -25,6 +25,7 @@ import { RoomMessageService } from './rooms/room-message.service';
 import { RoomReadService } from './rooms/room-read.service';
 import { RoomStateService } from './rooms/room-state.service';
 import { RoomUpgradeService } from './rooms/room-upgrade.service';
+import { TypingOnLeave } from './rooms/typing-on-leave.service';
 import { TypingService } from './rooms/typing.service';
 import { AccountDataService } from './sync/account-data.service';
 import { FilterService } from './sync/filter.service';
@@ -55,6 +56,7 @@ const services = [
   RoomStateService,
   RoomUpgradeService,
   TypingService,
+  TypingOnLeave,
   FilterService,
   AccountDataService,
   PresenceService,
