@@ -411,6 +411,25 @@ describe.each(ENGINES)('rooms (%s)', (engine) => {
       });
     });
 
+    it('shows a history-visibility change under the more permissive of its two settings', async () => {
+      const room = await createRoom(server, alice, { preset: 'public_chat' });
+      const change = await server.request(
+        'PUT',
+        roomPath(room, 'state/m.room.history_visibility/'),
+        {
+          token: alice.token,
+          body: { history_visibility: 'joined' },
+        },
+      );
+      const hidden = await sendText(server, alice, room, 'before bob');
+      await join(server, bob, room);
+      const page = await get(bob, roomPath(room, 'messages?dir=b&limit=50'));
+      const ids = (page.body['chunk'] as Array<{ event_id: string }>).map((e) => e.event_id);
+      // Sent under `shared` → `joined`: readable as `shared` by a current member.
+      expect(ids).toContain(change.body['event_id']);
+      expect(ids).not.toContain(hidden);
+    });
+
     it('answers members as they were at a pagination token', async () => {
       const room = await createRoom(server, alice, { preset: 'public_chat' });
       await sendText(server, alice, room, 'before bob');

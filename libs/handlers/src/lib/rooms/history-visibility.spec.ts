@@ -1,4 +1,9 @@
-import { isEventVisible, parseHistoryVisibility, type VisibilityFacts } from './history-visibility';
+import {
+  isEventVisible,
+  morePermissive,
+  parseHistoryVisibility,
+  type VisibilityFacts,
+} from './history-visibility';
 
 const base: VisibilityFacts = {
   visibility: 'shared',
@@ -52,6 +57,15 @@ describe('isEventVisible', () => {
     ],
   ] as Array<[string, Partial<VisibilityFacts>, boolean]>)('%s', (_, facts, expected) => {
     expect(isEventVisible({ ...base, ...facts })).toBe(expected);
+  });
+});
+
+describe('morePermissive', () => {
+  it('orders joined < invited < shared < world_readable', () => {
+    expect(morePermissive('joined', 'shared')).toBe('shared');
+    expect(morePermissive('world_readable', 'invited')).toBe('world_readable');
+    expect(morePermissive('invited', 'joined')).toBe('invited');
+    expect(morePermissive('shared', 'shared')).toBe('shared');
   });
 });
 

@@ -8,6 +8,17 @@ export function parseHistoryVisibility(
   return value === 'world_readable' || value === 'invited' || value === 'joined' ? value : 'shared';
 }
 
+const PERMISSIVENESS: readonly HistoryVisibility[] = [
+  'joined',
+  'invited',
+  'shared',
+  'world_readable',
+];
+
+export function morePermissive(a: HistoryVisibility, b: HistoryVisibility): HistoryVisibility {
+  return PERMISSIVENESS.indexOf(a) >= PERMISSIVENESS.indexOf(b) ? a : b;
+}
+
 export interface VisibilityFacts {
   visibility: HistoryVisibility;
   /** The user's membership in the state after the event. */

@@ -3,7 +3,7 @@ import { Injectable } from '@nestjs/common';
 import { MatrixError, stateMapKey } from '@chat/protocol';
 import { EventStore, type StoredEvent } from '@chat/storage';
 
-import { isEventVisible, parseHistoryVisibility } from './history-visibility';
+import { isEventVisible, morePermissive, parseHistoryVisibility } from './history-visibility';
 import { RoomStateService } from './room-state.service';
 
 const HISTORY_VISIBILITY = stateMapKey('m.room.history_visibility', '');
@@ -61,16 +61,23 @@ export class RoomAccessService {
   ): Promise<StoredEvent[]> {
     const memberKey = stateMapKey('m.room.member', access.userId);
     const states = await Promise.all(list.map((s) => this.state.stateAfter(s)));
-    const ids = states.flatMap((state) =>
-      [state.get(HISTORY_VISIBILITY), state.get(memberKey)].filter((id): id is string => !!id),
+    const ids = states.flatMap((state, i) =>
+      [state.get(HISTORY_VISIBILITY), state.get(memberKey), list[i].replacesState].filter(
+        (id): id is string => !!id,
+      ),
     );
     const stateEvents = await this.events.getEvents(ids);
     return list.filter((stored, i) => {
       const hvId = states[i].get(HISTORY_VISIBILITY);
       const memberId = states[i].get(memberKey);
-      const visibility = parseHistoryVisibility(
+      let visibility = parseHistoryVisibility(
         hvId ? stateEvents.get(hvId)?.event.content : undefined,
       );
+      // A visibility change is shown under the more permissive of its old and new setting.
+      if (stored.event.type === 'm.room.history_visibility' && stored.replacesState) {
+        const before = parseHistoryVisibility(stateEvents.get(stored.replacesState)?.event.content);
+        visibility = morePermissive(visibility, before);
+      }
       const membershipAtEvent = memberId
         ? (stateEvents.get(memberId)?.event.membership ?? null)
         : null;
