@@ -26,3 +26,4 @@ export * from './lib/sync/filter.service';
 export * from './lib/sync/account-data.service';
 export * from './lib/sync/presence.service';
 export * from './lib/sync/to-device.service';
+export * from './lib/rooms/room-directory.service';

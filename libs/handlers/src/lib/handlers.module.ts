@@ -20,6 +20,7 @@ import { ReceiptService } from './rooms/receipt.service';
 import { RoomAccessService } from './rooms/room-access.service';
 import { RoomAliasService } from './rooms/room-alias.service';
 import { RoomCreationService } from './rooms/room-creation.service';
+import { RoomDirectoryService } from './rooms/room-directory.service';
 import { roomEventWriterProvider } from './rooms/room-event-writer.provider';
 import { RoomMessageService } from './rooms/room-message.service';
 import { RoomReadService } from './rooms/room-read.service';
@@ -51,6 +52,7 @@ const services = [
   RoomAccessService,
   RoomAliasService,
   RoomCreationService,
+  RoomDirectoryService,
   RoomMessageService,
   RoomReadService,
   RoomStateService,

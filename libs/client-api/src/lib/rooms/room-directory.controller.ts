@@ -1,16 +1,57 @@
-import { Body, Controller, Delete, Get, Param, Put } from '@nestjs/common';
+import { Body, Controller, Inject, Delete, Get, Param, Post, Put, Query } from '@nestjs/common';
 
-import { RoomAliasService } from '@chat/handlers';
-import { CurrentRequester, Public, type Requester } from '@chat/platform';
+import { RoomAliasService, RoomDirectoryService } from '@chat/handlers';
+import type { HomeserverConfig } from '@chat/config';
+import { CurrentRequester, HOMESERVER_CONFIG, Public, type Requester } from '@chat/platform';
+import { MatrixError } from '@chat/protocol';
 import { clientPaths } from '@chat/routing';
 
 import { RoomIdPipe } from './id-params';
-import { AliasBody } from './room-dtos';
+import { AliasBody, PublicRoomsBody, PublicRoomsQuery, VisibilityBody } from './room-dtos';
 
-/** Room aliases. Resolving one needs no token, as in Synapse. */
+/** Room aliases and the published room list. Resolving an alias needs no token, as in Synapse. */
 @Controller()
 export class RoomDirectoryController {
-  constructor(private readonly aliases: RoomAliasService) {}
+  constructor(
+    private readonly aliases: RoomAliasService,
+    private readonly directory: RoomDirectoryService,
+    @Inject(HOMESERVER_CONFIG) private readonly config: HomeserverConfig,
+  ) {}
+
+  @Public()
+  @Get(clientPaths('legacy', 'directory/list/room/:roomId'))
+  getVisibility(@Param('roomId', RoomIdPipe) roomId: string) {
+    return this.directory.getVisibility(roomId);
+  }
+
+  @Put(clientPaths('legacy', 'directory/list/room/:roomId'))
+  async setVisibility(
+    @CurrentRequester() requester: Requester,
+    @Param('roomId', RoomIdPipe) roomId: string,
+    @Body() body: VisibilityBody,
+  ) {
+    await this.directory.setVisibility(requester, roomId, body.visibility);
+    return {};
+  }
+
+  @Get(clientPaths('legacy', 'publicRooms'))
+  publicRooms(@Query() query: PublicRoomsQuery) {
+    this.requireLocal(query.server);
+    return this.directory.publicRooms(query);
+  }
+
+  @Post(clientPaths('legacy', 'publicRooms'))
+  searchPublicRooms(@Query() query: PublicRoomsQuery, @Body() body: PublicRoomsBody) {
+    this.requireLocal(query.server);
+    return this.directory.publicRooms(body);
+  }
+
+  /** Other servers' directories come with federation. */
+  private requireLocal(server: string | undefined): void {
+    if (server !== undefined && server !== this.config.serverName) {
+      throw MatrixError.notFound(`No room directory known for ${server}`);
+    }
+  }
 
   @Public()
   @Get(clientPaths('legacy', 'directory/room/:roomAlias'))

@@ -213,3 +213,45 @@ export class UpgradeBody {
   @IsString({ each: true })
   additional_creators?: string[];
 }
+
+export class VisibilityBody {
+  @IsIn(['public', 'private'])
+  visibility: 'public' | 'private';
+}
+
+export class PublicRoomsQuery {
+  @IsOptional()
+  @IsInt()
+  @Min(1)
+  limit?: number;
+
+  @IsOptional()
+  @IsString()
+  since?: string;
+
+  @IsOptional()
+  @IsString()
+  server?: string;
+}
+
+export class PublicRoomsSearchFilter {
+  @IsOptional()
+  @IsString()
+  generic_search_term?: string;
+}
+
+export class PublicRoomsBody {
+  @IsOptional()
+  @IsInt()
+  @Min(1)
+  limit?: number;
+
+  @IsOptional()
+  @IsString()
+  since?: string;
+
+  @IsOptional()
+  @ValidateNested()
+  @Type(() => PublicRoomsSearchFilter)
+  filter?: PublicRoomsSearchFilter;
+}

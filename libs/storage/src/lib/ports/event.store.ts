@@ -95,6 +95,8 @@ export abstract class EventStore {
 
   abstract getRoom(roomId: string): Promise<RoomRecord | null>;
   abstract setRoomPublic(roomId: string, isPublic: boolean): Promise<void>;
+  /** Rooms published in the room directory. */
+  abstract getPublicRoomIds(): Promise<string[]>;
   abstract getEvents(eventIds: readonly string[]): Promise<Map<string, StoredEvent>>;
   abstract getForwardExtremities(roomId: string): Promise<string[]>;
   abstract getStateGroupState(group: number): Promise<StateMap<string>>;

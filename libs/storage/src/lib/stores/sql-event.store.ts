@@ -321,6 +321,13 @@ export class SqlEventStore extends EventStore {
     await this.db.query('UPDATE rooms SET is_public = $1 WHERE room_id = $2', [isPublic, roomId]);
   }
 
+  async getPublicRoomIds(): Promise<string[]> {
+    const rows = await this.db.query<{ room_id: string }>(
+      'SELECT room_id FROM rooms WHERE is_public = TRUE ORDER BY created_ts, room_id',
+    );
+    return rows.map((row) => row.room_id);
+  }
+
   async getEvents(eventIds: readonly string[]): Promise<Map<string, StoredEvent>> {
     const found = new Map<string, StoredEvent>();
     const missing: string[] = [];
