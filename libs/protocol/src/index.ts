@@ -16,3 +16,7 @@ export * from './lib/auth/power-levels';
 export * from './lib/auth/auth-events-selection';
 export * from './lib/auth/auth-rules';
 export * from './lib/state-res/state-resolution';
+export * from './lib/push/push-rules';
+export * from './lib/push/push-evaluator';
+export * from './lib/push/property-path';
+export * from './lib/push/glob-match';
