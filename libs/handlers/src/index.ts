@@ -27,3 +27,4 @@ export * from './lib/sync/account-data.service';
 export * from './lib/sync/presence.service';
 export * from './lib/sync/to-device.service';
 export * from './lib/rooms/room-directory.service';
+export * from './lib/sync/push-rules.service';

@@ -16,6 +16,7 @@ import { RoomReadsController } from './rooms/room-reads.controller';
 import { AccountDataController } from './sync/account-data.controller';
 import { FilterController } from './sync/filter.controller';
 import { PresenceController } from './sync/presence.controller';
+import { PushRulesController } from './sync/push-rules.controller';
 import { ToDeviceController } from './sync/to-device.controller';
 
 /** Everything under /chat/client (and /_matrix/client) plus client discovery. */
@@ -37,6 +38,7 @@ import { ToDeviceController } from './sync/to-device.controller';
     AccountDataController,
     PresenceController,
     ToDeviceController,
+    PushRulesController,
   ],
 })
 export class ClientApiModule {}

@@ -31,6 +31,7 @@ import { TypingService } from './rooms/typing.service';
 import { AccountDataService } from './sync/account-data.service';
 import { FilterService } from './sync/filter.service';
 import { PresenceService } from './sync/presence.service';
+import { PushRulesService } from './sync/push-rules.service';
 import { ToDeviceService } from './sync/to-device.service';
 
 const services = [
@@ -63,6 +64,7 @@ const services = [
   AccountDataService,
   PresenceService,
   ToDeviceService,
+  PushRulesService,
 ];
 
 /**

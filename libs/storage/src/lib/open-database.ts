@@ -17,6 +17,8 @@ import type { PresenceStore } from './ports/presence.store';
 import { SqlPresenceStore } from './stores/sql-presence.store';
 import type { ToDeviceStore } from './ports/to-device.store';
 import { SqlToDeviceStore } from './stores/sql-to-device.store';
+import type { PushRuleStore } from './ports/push-rule.store';
+import { SqlPushRuleStore } from './stores/sql-push-rule.store';
 import { SqlEventStore } from './stores/sql-event.store';
 import { SqlRoomAliasStore } from './stores/sql-room-alias.store';
 import { SqlReceiptStore } from './stores/sql-receipt.store';
@@ -46,6 +48,7 @@ export interface Storage {
   filters: FilterStore;
   presence: PresenceStore;
   toDevice: ToDeviceStore;
+  pushRules: PushRuleStore;
   instanceIds: InstanceIdStore;
   idGenerators: StreamIdGenerators;
   close(): Promise<void>;
@@ -92,6 +95,11 @@ export async function openDatabase(
         opts.instanceName,
       ),
       filters: new SqlFilterStore(database),
+      pushRules: new SqlPushRuleStore(
+        database,
+        idGenerators.get(STREAM_NAMES.pushRules),
+        opts.instanceName,
+      ),
       toDevice: new SqlToDeviceStore(
         database,
         idGenerators.get(STREAM_NAMES.toDevice),

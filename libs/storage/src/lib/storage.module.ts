@@ -19,6 +19,7 @@ import { AccountDataStore } from './ports/account-data.store';
 import { FilterStore } from './ports/filter.store';
 import { PresenceStore } from './ports/presence.store';
 import { ToDeviceStore } from './ports/to-device.store';
+import { PushRuleStore } from './ports/push-rule.store';
 
 /** DI token for the whole opened `Storage` (id generators, instance ids, close). */
 export const STORAGE = Symbol('STORAGE');
@@ -57,6 +58,7 @@ export class StorageModule {
         { provide: FilterStore, ...fromStorage((s) => s.filters) },
         { provide: PresenceStore, ...fromStorage((s) => s.presence) },
         { provide: ToDeviceStore, ...fromStorage((s) => s.toDevice) },
+        { provide: PushRuleStore, ...fromStorage((s) => s.pushRules) },
         StorageShutdown,
       ],
       exports: [
@@ -72,6 +74,7 @@ export class StorageModule {
         FilterStore,
         PresenceStore,
         ToDeviceStore,
+        PushRuleStore,
       ],
     };
   }

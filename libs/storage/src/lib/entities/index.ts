@@ -26,6 +26,7 @@ import { UserFilterEntity } from './user-filter.entity';
 import { PresenceEntity } from './presence.entity';
 import { DeviceInboxEntity } from './device-inbox.entity';
 import { ToDeviceTxnIdEntity } from './to-device-txn-id.entity';
+import { PushRulesEntity } from './push-rules.entity';
 
 /** Entities describe the tables for TypeORM; the schema itself comes from the migrations. */
 export const ENTITIES = [
@@ -57,4 +58,5 @@ export const ENTITIES = [
   PresenceEntity,
   DeviceInboxEntity,
   ToDeviceTxnIdEntity,
+  PushRulesEntity,
 ];

@@ -5,6 +5,7 @@ import { RoomsEvents1767225600002 } from './1767225600002-rooms-events.migration
 import { UserFilters1767225600003 } from './1767225600003-user-filters.migration';
 import { Presence1767225600004 } from './1767225600004-presence.migration';
 import { DeviceInbox1767225600005 } from './1767225600005-device-inbox.migration';
+import { PushRules1767225600006 } from './1767225600006-push-rules.migration';
 
 export const MIGRATIONS_TABLE = 'schema_migrations';
 
@@ -16,4 +17,5 @@ export const MIGRATIONS: Array<new () => EngineMigration> = [
   UserFilters1767225600003,
   Presence1767225600004,
   DeviceInbox1767225600005,
+  PushRules1767225600006,
 ];

@@ -9,3 +9,4 @@ export * from './account-data.store';
 export * from './filter.store';
 export * from './presence.store';
 export * from './to-device.store';
+export * from './push-rule.store';

@@ -16,6 +16,11 @@ export interface StreamStorage {
 /** Streams whose tables exist so far; each new stream table adds its entry here. */
 export const STREAM_STORAGE: readonly StreamStorage[] = [
   {
+    stream: STREAM_NAMES.pushRules,
+    sequence: 'push_rules_stream_sequence',
+    tables: [{ table: 'push_rules', idColumn: 'stream_id', instanceColumn: 'instance_name' }],
+  },
+  {
     stream: STREAM_NAMES.toDevice,
     sequence: 'device_inbox_sequence',
     tables: [{ table: 'device_inbox', idColumn: 'stream_id', instanceColumn: 'instance_name' }],
