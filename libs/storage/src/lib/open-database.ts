@@ -1,8 +1,9 @@
 import type { DatabaseConfig } from '@chat/config';
-import { STREAM_NAMES } from '@chat/streams';
+import { STREAM_NAMES, type MultiWriterIdGenerator, type StreamName } from '@chat/streams';
 import { createDataSource } from './database/data-source';
 import { trackPgPool } from './database/pool-metrics';
 import { SqlDatabase } from './database/sql-database';
+import type { Txn } from './ports/txn';
 import { runMigrations } from './migrations/run-migrations';
 import type { AccountStore } from './ports/account.store';
 import type { AuthSessionStore } from './ports/auth-session.store';
@@ -77,39 +78,24 @@ export async function openDatabase(
       opts.instanceName,
       opts.streamWriters,
     );
+    // Stores that write a stream take the database, the stream's id generator and this instance.
+    const streamStore = <T>(
+      Store: new (db: SqlDatabase, ids: MultiWriterIdGenerator<Txn>, instanceName: string) => T,
+      stream: StreamName,
+    ): T => new Store(database, idGenerators.get(stream), opts.instanceName);
     return {
       database,
       accounts: new SqlAccountStore(database),
       devices: new SqlDeviceStore(database, idGenerators.get(STREAM_NAMES.deviceLists)),
       authSessions: new SqlAuthSessionStore(database),
-      events: new SqlEventStore(database, idGenerators.get(STREAM_NAMES.events), opts.instanceName),
+      events: streamStore(SqlEventStore, STREAM_NAMES.events),
       roomAliases: new SqlRoomAliasStore(database),
-      receipts: new SqlReceiptStore(
-        database,
-        idGenerators.get(STREAM_NAMES.receipts),
-        opts.instanceName,
-      ),
-      accountData: new SqlAccountDataStore(
-        database,
-        idGenerators.get(STREAM_NAMES.accountData),
-        opts.instanceName,
-      ),
+      receipts: streamStore(SqlReceiptStore, STREAM_NAMES.receipts),
+      accountData: streamStore(SqlAccountDataStore, STREAM_NAMES.accountData),
       filters: new SqlFilterStore(database),
-      pushRules: new SqlPushRuleStore(
-        database,
-        idGenerators.get(STREAM_NAMES.pushRules),
-        opts.instanceName,
-      ),
-      toDevice: new SqlToDeviceStore(
-        database,
-        idGenerators.get(STREAM_NAMES.toDevice),
-        opts.instanceName,
-      ),
-      presence: new SqlPresenceStore(
-        database,
-        idGenerators.get(STREAM_NAMES.presence),
-        opts.instanceName,
-      ),
+      pushRules: streamStore(SqlPushRuleStore, STREAM_NAMES.pushRules),
+      toDevice: streamStore(SqlToDeviceStore, STREAM_NAMES.toDevice),
+      presence: streamStore(SqlPresenceStore, STREAM_NAMES.presence),
       instanceIds: new InstanceIdStore(database),
       idGenerators,
       close: async () => {

@@ -219,7 +219,8 @@ export class VisibilityBody {
   visibility: 'public' | 'private';
 }
 
-export class PublicRoomsQuery {
+/** A page of the published room list: `limit` rooms after the `since` token. */
+export class PublicRoomsPage {
   @IsOptional()
   @IsInt()
   @Min(1)
@@ -228,7 +229,9 @@ export class PublicRoomsQuery {
   @IsOptional()
   @IsString()
   since?: string;
+}
 
+export class PublicRoomsQuery extends PublicRoomsPage {
   @IsOptional()
   @IsString()
   server?: string;
@@ -240,16 +243,7 @@ export class PublicRoomsSearchFilter {
   generic_search_term?: string;
 }
 
-export class PublicRoomsBody {
-  @IsOptional()
-  @IsInt()
-  @Min(1)
-  limit?: number;
-
-  @IsOptional()
-  @IsString()
-  since?: string;
-
+export class PublicRoomsBody extends PublicRoomsPage {
   @IsOptional()
   @ValidateNested()
   @Type(() => PublicRoomsSearchFilter)

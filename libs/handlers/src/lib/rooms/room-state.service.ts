@@ -29,7 +29,7 @@ export class RoomStateService {
     type: string,
     stateKey: string,
   ): Promise<StoredEvent | null> {
-    const id = (await this.events.getCurrentState(roomId)).get(stateMapKey(type, stateKey));
+    const id = await this.events.getCurrentStateEventId(roomId, type, stateKey);
     return id ? ((await this.events.getEvents([id])).get(id) ?? null) : null;
   }
 

@@ -75,6 +75,17 @@ export interface EventPageFilter {
   containsUrl?: boolean;
 }
 
+/** A page of an event's relations; `from`/`to` are stream orderings. */
+export interface RelationsPage {
+  relType?: string;
+  eventType?: string;
+  dir: 'b' | 'f';
+  from?: number;
+  /** Where the page stops (inclusive), in the walk's direction. */
+  to?: number;
+  limit: number;
+}
+
 export interface RoomRecord {
   roomId: string;
   roomVersion: string;
@@ -101,6 +112,12 @@ export abstract class EventStore {
   abstract getForwardExtremities(roomId: string): Promise<string[]>;
   abstract getStateGroupState(group: number): Promise<StateMap<string>>;
   abstract getCurrentState(roomId: string): Promise<StateMap<string>>;
+  /** One entry of the current state: its event id, if any. */
+  abstract getCurrentStateEventId(
+    roomId: string,
+    type: string,
+    stateKey: string,
+  ): Promise<string | null>;
   /** The user's membership in the room's current state, if any. */
   abstract getCurrentMembership(roomId: string, userId: string): Promise<MembershipRecord | null>;
   /** Rooms where the user's current membership is one of `memberships`. */
@@ -127,15 +144,7 @@ export abstract class EventStore {
   abstract getRelations(
     roomId: string,
     eventId: string,
-    opts: {
-      relType?: string;
-      eventType?: string;
-      dir: 'b' | 'f';
-      from?: number;
-      /** Where the page stops (inclusive), in the walk's direction. */
-      to?: number;
-      limit: number;
-    },
+    opts: RelationsPage,
   ): Promise<StoredEvent[]>;
   /** Thread roots, most recently active first; `before` is a stream ordering to page from. */
   abstract getThreadRoots(

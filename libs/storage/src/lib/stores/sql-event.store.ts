@@ -16,6 +16,7 @@ import {
   type HistoryPosition,
   type MembershipRecord,
   type PersistedEvent,
+  type RelationsPage,
   type RoomRecord,
   type StoredEvent,
   txnKeyString,
@@ -423,6 +424,19 @@ export class SqlEventStore extends EventStore {
     return new Map(rows.map((row) => [stateMapKey(row.type, row.state_key), row.event_id]));
   }
 
+  async getCurrentStateEventId(
+    roomId: string,
+    type: string,
+    stateKey: string,
+  ): Promise<string | null> {
+    const [row] = await this.db.query<{ event_id: string }>(
+      `SELECT event_id FROM current_state_events
+       WHERE room_id = $1 AND type = $2 AND state_key = $3`,
+      [roomId, type, stateKey],
+    );
+    return row?.event_id ?? null;
+  }
+
   async getCurrentMembership(roomId: string, userId: string): Promise<MembershipRecord | null> {
     const [row] = await this.db.query<{
       event_id: string;
@@ -601,18 +615,7 @@ export class SqlEventStore extends EventStore {
       : null;
   }
 
-  async getRelations(
-    roomId: string,
-    eventId: string,
-    opts: {
-      relType?: string;
-      eventType?: string;
-      dir: 'b' | 'f';
-      from?: number;
-      to?: number;
-      limit: number;
-    },
-  ): Promise<StoredEvent[]> {
+  async getRelations(roomId: string, eventId: string, opts: RelationsPage): Promise<StoredEvent[]> {
     const params: unknown[] = [roomId, eventId];
     const where = ['e.room_id = $1', 'e.relates_to_id = $2', 'e.rejected_reason IS NULL'];
     if (opts.relType !== undefined) {

@@ -13,43 +13,23 @@ export interface StreamStorage {
   tables: StreamTable[];
 }
 
+/** A stream written to one table, keyed by `idColumn` with the writer in `instance_name`. */
+function oneTable(
+  stream: StreamName,
+  sequence: string,
+  table: string,
+  idColumn = 'stream_id',
+): StreamStorage {
+  return { stream, sequence, tables: [{ table, idColumn, instanceColumn: 'instance_name' }] };
+}
+
 /** Streams whose tables exist so far; each new stream table adds its entry here. */
 export const STREAM_STORAGE: readonly StreamStorage[] = [
-  {
-    stream: STREAM_NAMES.pushRules,
-    sequence: 'push_rules_stream_sequence',
-    tables: [{ table: 'push_rules', idColumn: 'stream_id', instanceColumn: 'instance_name' }],
-  },
-  {
-    stream: STREAM_NAMES.toDevice,
-    sequence: 'device_inbox_sequence',
-    tables: [{ table: 'device_inbox', idColumn: 'stream_id', instanceColumn: 'instance_name' }],
-  },
-  {
-    stream: STREAM_NAMES.presence,
-    sequence: 'presence_stream_sequence',
-    tables: [{ table: 'presence', idColumn: 'stream_id', instanceColumn: 'instance_name' }],
-  },
-  {
-    stream: STREAM_NAMES.events,
-    sequence: 'events_stream_seq',
-    tables: [{ table: 'events', idColumn: 'stream_ordering', instanceColumn: 'instance_name' }],
-  },
-  {
-    stream: STREAM_NAMES.receipts,
-    sequence: 'receipts_sequence',
-    tables: [{ table: 'receipts', idColumn: 'stream_id', instanceColumn: 'instance_name' }],
-  },
-  {
-    stream: STREAM_NAMES.accountData,
-    sequence: 'account_data_sequence',
-    tables: [{ table: 'account_data', idColumn: 'stream_id', instanceColumn: 'instance_name' }],
-  },
-  {
-    stream: STREAM_NAMES.deviceLists,
-    sequence: 'device_lists_sequence',
-    tables: [
-      { table: 'device_lists_stream', idColumn: 'stream_id', instanceColumn: 'instance_name' },
-    ],
-  },
+  oneTable(STREAM_NAMES.events, 'events_stream_seq', 'events', 'stream_ordering'),
+  oneTable(STREAM_NAMES.receipts, 'receipts_sequence', 'receipts'),
+  oneTable(STREAM_NAMES.accountData, 'account_data_sequence', 'account_data'),
+  oneTable(STREAM_NAMES.deviceLists, 'device_lists_sequence', 'device_lists_stream'),
+  oneTable(STREAM_NAMES.presence, 'presence_stream_sequence', 'presence'),
+  oneTable(STREAM_NAMES.toDevice, 'device_inbox_sequence', 'device_inbox'),
+  oneTable(STREAM_NAMES.pushRules, 'push_rules_stream_sequence', 'push_rules'),
 ];
