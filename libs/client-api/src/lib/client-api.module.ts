@@ -16,6 +16,7 @@ import { RoomReadsController } from './rooms/room-reads.controller';
 import { AccountDataController } from './sync/account-data.controller';
 import { FilterController } from './sync/filter.controller';
 import { PresenceController } from './sync/presence.controller';
+import { SyncController } from './sync/sync.controller';
 import { PushRulesController } from './sync/push-rules.controller';
 import { ToDeviceController } from './sync/to-device.controller';
 
@@ -39,6 +40,7 @@ import { ToDeviceController } from './sync/to-device.controller';
     PresenceController,
     ToDeviceController,
     PushRulesController,
+    SyncController,
   ],
 })
 export class ClientApiModule {}

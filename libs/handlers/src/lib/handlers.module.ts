@@ -32,7 +32,12 @@ import { AccountDataService } from './sync/account-data.service';
 import { FilterService } from './sync/filter.service';
 import { PresenceService } from './sync/presence.service';
 import { PushRulesService } from './sync/push-rules.service';
+import { PushActionsCalculator } from './sync/push-actions.calculator';
 import { ToDeviceService } from './sync/to-device.service';
+import { StreamNotifier } from './sync/stream-notifier';
+import { SyncService } from './sync/sync.service';
+import { SyncTokens } from './sync/sync-tokens';
+import { LegacySyncService } from './sync/legacy-sync.service';
 
 const services = [
   AccessTokenService,
@@ -65,6 +70,11 @@ const services = [
   PresenceService,
   ToDeviceService,
   PushRulesService,
+  PushActionsCalculator,
+  SyncTokens,
+  StreamNotifier,
+  SyncService,
+  LegacySyncService,
 ];
 
 /**

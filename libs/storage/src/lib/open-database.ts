@@ -20,6 +20,8 @@ import type { ToDeviceStore } from './ports/to-device.store';
 import { SqlToDeviceStore } from './stores/sql-to-device.store';
 import type { PushRuleStore } from './ports/push-rule.store';
 import { SqlPushRuleStore } from './stores/sql-push-rule.store';
+import type { PushActionStore } from './ports/push-action.store';
+import { SqlPushActionStore } from './stores/sql-push-action.store';
 import { SqlEventStore } from './stores/sql-event.store';
 import { SqlRoomAliasStore } from './stores/sql-room-alias.store';
 import { SqlReceiptStore } from './stores/sql-receipt.store';
@@ -50,6 +52,7 @@ export interface Storage {
   presence: PresenceStore;
   toDevice: ToDeviceStore;
   pushRules: PushRuleStore;
+  pushActions: PushActionStore;
   instanceIds: InstanceIdStore;
   idGenerators: StreamIdGenerators;
   close(): Promise<void>;
@@ -94,6 +97,7 @@ export async function openDatabase(
       accountData: streamStore(SqlAccountDataStore, STREAM_NAMES.accountData),
       filters: new SqlFilterStore(database),
       pushRules: streamStore(SqlPushRuleStore, STREAM_NAMES.pushRules),
+      pushActions: new SqlPushActionStore(database),
       toDevice: streamStore(SqlToDeviceStore, STREAM_NAMES.toDevice),
       presence: streamStore(SqlPresenceStore, STREAM_NAMES.presence),
       instanceIds: new InstanceIdStore(database),

@@ -20,6 +20,7 @@ import { FilterStore } from './ports/filter.store';
 import { PresenceStore } from './ports/presence.store';
 import { ToDeviceStore } from './ports/to-device.store';
 import { PushRuleStore } from './ports/push-rule.store';
+import { PushActionStore } from './ports/push-action.store';
 
 /** DI token for the whole opened `Storage` (id generators, instance ids, close). */
 export const STORAGE = Symbol('STORAGE');
@@ -59,6 +60,7 @@ export class StorageModule {
         { provide: PresenceStore, ...fromStorage((s) => s.presence) },
         { provide: ToDeviceStore, ...fromStorage((s) => s.toDevice) },
         { provide: PushRuleStore, ...fromStorage((s) => s.pushRules) },
+        { provide: PushActionStore, ...fromStorage((s) => s.pushActions) },
         StorageShutdown,
       ],
       exports: [
@@ -75,6 +77,7 @@ export class StorageModule {
         PresenceStore,
         ToDeviceStore,
         PushRuleStore,
+        PushActionStore,
       ],
     };
   }

@@ -1,3 +1,5 @@
+import { Logger } from '@nestjs/common';
+
 import {
   authEventKeys,
   checkAuthEventsStructure,
@@ -17,7 +19,13 @@ import {
   type SigningKey,
   type StateMap,
 } from '@chat/protocol';
-import { txnKeyString, type EventStore, type NewRoomEvent, type StoredEvent } from '@chat/storage';
+import {
+  txnKeyString,
+  type EventStore,
+  type NewRoomEvent,
+  type PushActionRow,
+  type StoredEvent,
+} from '@chat/storage';
 import type { EventDraft, WrittenEvent } from './event-draft';
 import type { RoomTip } from './room-tip';
 
@@ -47,6 +55,8 @@ export interface RoomEventWriterOptions {
   signingKey: SigningKey;
   instanceName: string;
   now?: () => number;
+  /** Local members' push actions for a batch's events, stored in the same transaction. */
+  pushActions?: (roomId: string, items: readonly NewRoomEvent[]) => Promise<PushActionRow[]>;
 }
 
 /**
@@ -59,6 +69,7 @@ export class RoomEventWriter {
   private readonly queues = new Map<string, Unit[]>();
   private readonly tips = new Map<string, RoomTip>();
   private readonly listeners = new Set<EventsPersistedListener>();
+  private readonly logger = new Logger(RoomEventWriter.name);
   private readonly now: () => number;
 
   constructor(private readonly opts: RoomEventWriterOptions) {
@@ -152,6 +163,7 @@ export class RoomEventWriter {
             stateGroupBefore: start.stateGroup,
             events: items,
             currentStateDelta: diffState(start.storedCurrentState, tip.state),
+            pushActions: await this.pushActionsFor(roomId, items),
           });
     const byId = new Map(persisted.map((p) => [p.eventId, p]));
     if (persisted.length > 0) {
@@ -172,6 +184,23 @@ export class RoomEventWriter {
       );
     }
     if (persisted.length > 0) this.notify(roomId, items, byId);
+  }
+
+  /** Missing notification counts are better than refusing the events, so failures only log. */
+  private async pushActionsFor(
+    roomId: string,
+    items: readonly NewRoomEvent[],
+  ): Promise<PushActionRow[]> {
+    if (!this.opts.pushActions) return [];
+    try {
+      return await this.opts.pushActions(roomId, items);
+    } catch (err) {
+      this.logger.error(
+        `push actions for ${roomId} failed; storing the events without them`,
+        err instanceof Error ? err.stack : String(err),
+      );
+      return [];
+    }
   }
 
   private notify(

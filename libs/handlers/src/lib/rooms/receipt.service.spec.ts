@@ -9,6 +9,7 @@ import type {
 } from '@chat/storage';
 
 import type { Clock } from '../common/clock';
+import type { StreamNotifier } from '../sync/stream-notifier';
 import { parseThreadId, ReceiptService } from './receipt.service';
 import type { RoomAccessService } from './room-access.service';
 import type { RoomStateService } from './room-state.service';
@@ -86,6 +87,10 @@ function setup(membership: string | null = 'join') {
       },
     } as unknown as RoomAccessService,
     { now: () => 1234 } as Clock,
+    {
+      receiptsChanged: () => undefined,
+      accountDataChanged: () => undefined,
+    } as unknown as StreamNotifier,
   );
   const receiptFor = (type: string, threadId = '') =>
     receipts.find((r) => r.receiptType === type && r.threadId === threadId)?.eventId;

@@ -5,6 +5,7 @@ import { MatrixError, parseEventId } from '@chat/protocol';
 import { AccountDataStore, EventStore, ReceiptStore, type StoredEvent } from '@chat/storage';
 
 import { Clock } from '../common/clock';
+import { StreamNotifier } from '../sync/stream-notifier';
 import { RoomAccessService } from './room-access.service';
 import { RoomStateService } from './room-state.service';
 
@@ -48,6 +49,7 @@ export class ReceiptService {
     private readonly state: RoomStateService,
     private readonly access: RoomAccessService,
     private readonly clock: Clock,
+    private readonly notifier: StreamNotifier,
   ) {}
 
   async sendReceipt(
@@ -126,6 +128,7 @@ export class ReceiptService {
       eventId: target.event.eventId,
       data: { ts: this.clock.now() },
     });
+    this.notifier.receiptsChanged(roomId);
   }
 
   /** Synapse orders the marker by (topological, stream) ordering, the room's history order. */
@@ -146,6 +149,7 @@ export class ReceiptService {
     await this.accountData.putAccountData(userId, roomId, FULLY_READ, {
       event_id: target.event.eventId,
     });
+    this.notifier.accountDataChanged(userId);
   }
 
   /** The event, unless it is gone or belongs to another room: then the new one counts as ahead. */

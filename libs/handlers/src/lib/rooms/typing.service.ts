@@ -27,6 +27,8 @@ export class TypingService implements OnModuleDestroy {
   /** roomId → userId → the timer that ends the user's typing. */
   private readonly rooms = new Map<string, Map<string, NodeJS.Timeout>>();
   private readonly listeners = new Set<TypingListener>();
+  /** roomId → position of its latest change, for "changed since" checks in sync. */
+  private readonly lastChanges = new Map<string, number>();
   private position = 0;
 
   constructor(private readonly state: RoomStateService) {}
@@ -68,6 +70,11 @@ export class TypingService implements OnModuleDestroy {
     return this.position;
   }
 
+  /** Position of the room's latest typing change; 0 if none since this process started. */
+  lastChange(roomId: string): number {
+    return this.lastChanges.get(roomId) ?? 0;
+  }
+
   /** Returns the function that unsubscribes. */
   onChange(listener: TypingListener): () => void {
     this.listeners.add(listener);
@@ -96,6 +103,7 @@ export class TypingService implements OnModuleDestroy {
 
   private changed(roomId: string): void {
     const change = { position: ++this.position, roomId, userIds: this.typingUsers(roomId) };
+    this.lastChanges.set(roomId, change.position);
     for (const listener of this.listeners) listener(change);
   }
 }

@@ -4,6 +4,8 @@ import type { Requester } from '@chat/platform';
 import { MatrixError, parseRoomId, parseUserId } from '@chat/protocol';
 import { AccountDataStore } from '@chat/storage';
 
+import { StreamNotifier } from './stream-notifier';
+
 /** Types the server owns and clients change through their own endpoints (as Synapse). */
 const SERVER_MANAGED = new Set(['m.fully_read', 'm.push_rules']);
 const TAGS = 'm.tag';
@@ -12,7 +14,10 @@ const MAX_TYPE_BYTES = 255;
 /** Global and per-room account data, and room tags (stored as the room's `m.tag`). */
 @Injectable()
 export class AccountDataService {
-  constructor(private readonly accountData: AccountDataStore) {}
+  constructor(
+    private readonly accountData: AccountDataStore,
+    private readonly notifier: StreamNotifier,
+  ) {}
 
   async get(
     requester: Requester,
@@ -37,7 +42,7 @@ export class AccountDataService {
     if (SERVER_MANAGED.has(type)) {
       throw MatrixError.badJson(`Cannot set ${type} through this API`);
     }
-    await this.accountData.putAccountData(userId, roomId, type, content);
+    await this.write(userId, roomId, type, content);
   }
 
   async getTags(
@@ -66,7 +71,7 @@ export class AccountDataService {
       ...(await this.tags(userId, roomId)),
       [tag]: order === undefined ? {} : { order },
     };
-    await this.accountData.putAccountData(userId, roomId, TAGS, { tags });
+    await this.write(userId, roomId, TAGS, { tags });
   }
 
   async deleteTag(
@@ -79,7 +84,17 @@ export class AccountDataService {
     const tags = await this.tags(userId, roomId);
     if (!(tag in tags)) return;
     delete tags[tag];
-    await this.accountData.putAccountData(userId, roomId, TAGS, { tags });
+    await this.write(userId, roomId, TAGS, { tags });
+  }
+
+  private async write(
+    userId: string,
+    roomId: string | null,
+    type: string,
+    content: Record<string, unknown>,
+  ): Promise<void> {
+    await this.accountData.putAccountData(userId, roomId, type, content);
+    this.notifier.accountDataChanged(userId);
   }
 
   private async tags(userId: string, roomId: string): Promise<Record<string, unknown>> {

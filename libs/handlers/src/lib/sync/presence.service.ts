@@ -6,9 +6,12 @@ import { MatrixError, parseUserId } from '@chat/protocol';
 import { AccountStore, EventStore, PresenceStore, type PresenceRecord } from '@chat/storage';
 
 import { Clock } from '../common/clock';
+import { StreamNotifier } from './stream-notifier';
 
 const STATES = new Set(['online', 'unavailable', 'offline']);
 const MAX_STATUS_MSG = 1024;
+/** A sync refreshes `last_active` at most this often while the state is unchanged. */
+const ACTIVITY_REFRESH_MS = 60_000;
 
 export interface PresenceStatus {
   presence: PresenceRecord['state'];
@@ -26,6 +29,7 @@ export class PresenceService {
     private readonly events: EventStore,
     private readonly accounts: AccountStore,
     private readonly clock: Clock,
+    private readonly notifier: StreamNotifier,
   ) {}
 
   async setStatus(
@@ -49,12 +53,31 @@ export class PresenceService {
     }
     // With presence off the request succeeds and changes nothing, as in Synapse.
     if (!this.config.usePresence) return;
-    await this.presence.setPresence({
+    await this.write({
       userId,
       state: state as PresenceRecord['state'],
       statusMsg: typeof statusMsg === 'string' ? statusMsg : null,
       lastActiveTs: this.clock.now(),
     });
+  }
+
+  /**
+   * A syncing client counts as activity: `online` or `unavailable` is written when it changes or
+   * when the last write is older than a minute; `offline` leaves presence as it is (the spec).
+   */
+  async syncActivity(userId: string, state: PresenceRecord['state']): Promise<void> {
+    if (!this.config.usePresence || state === 'offline') return;
+    const now = this.clock.now();
+    const current = await this.presence.getPresence(userId);
+    if (current && current.state === state && now - current.lastActiveTs < ACTIVITY_REFRESH_MS) {
+      return;
+    }
+    await this.write({ userId, state, statusMsg: current?.statusMsg ?? null, lastActiveTs: now });
+  }
+
+  private async write(record: Omit<PresenceRecord, 'streamId'>): Promise<void> {
+    await this.presence.setPresence(record);
+    await this.notifier.presenceChanged(record.userId);
   }
 
   /** Visible to the user and to users sharing a room with them. */

@@ -46,7 +46,15 @@ function parseConditions(value: unknown): PushCondition[] {
  */
 @Injectable()
 export class PushRulesService {
+  private readonly listeners = new Set<(userId: string) => void>();
+
   constructor(private readonly store: PushRuleStore) {}
+
+  /** Calls `listener` with the user id after each change of a user's rules commits. */
+  onChange(listener: (userId: string) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
 
   async ruleset(userId: string): Promise<Ruleset> {
     const user = ((await this.store.getUserRules(userId)) ?? {}) as UserRules;
@@ -84,7 +92,7 @@ export class PushRulesService {
       if (typeof body['pattern'] !== 'string') throw MatrixError.missingParam('Missing pattern');
       rule.pattern = body['pattern'];
     }
-    await this.store.updateUserRules(requester.userId, (current) => {
+    await this.update(requester.userId, (current) => {
       const rules = { ...((current ?? {}) as UserRules) };
       const list = (rules[k] ?? []).filter((r) => r.rule_id !== ruleId);
       const anchor = position.before ?? position.after;
@@ -112,7 +120,7 @@ export class PushRulesService {
     const k = this.checkKind(kind);
     if (isServerDefaultRuleId(ruleId))
       throw MatrixError.invalidParam('Server-default rules cannot be deleted');
-    await this.store.updateUserRules(requester.userId, (current) => {
+    await this.update(requester.userId, (current) => {
       const rules = { ...((current ?? {}) as UserRules) };
       const list = rules[k] ?? [];
       if (!list.some((r) => r.rule_id === ruleId)) throw MatrixError.notFound('Unknown push rule');
@@ -139,7 +147,7 @@ export class PushRulesService {
       change = { actions: parseActions(body['actions']) };
     }
     const current = this.find(await this.ruleset(requester.userId), kind, ruleId);
-    await this.store.updateUserRules(requester.userId, (doc) => {
+    await this.update(requester.userId, (doc) => {
       const rules = { ...((doc ?? {}) as UserRules) };
       const list = [...(rules[k] ?? [])];
       const index = list.findIndex((r) => r.rule_id === ruleId);
@@ -151,6 +159,14 @@ export class PushRulesService {
       rules[k] = list;
       return rules as Record<string, unknown>;
     });
+  }
+
+  private async update(
+    userId: string,
+    change: Parameters<PushRuleStore['updateUserRules']>[1],
+  ): Promise<void> {
+    await this.store.updateUserRules(userId, change);
+    for (const listener of this.listeners) listener(userId);
   }
 
   private checkKind(kind: string): PushRuleKind {

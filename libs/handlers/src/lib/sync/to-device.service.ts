@@ -5,6 +5,8 @@ import { HOMESERVER_CONFIG, type Requester } from '@chat/platform';
 import { MatrixError, parseUserId } from '@chat/protocol';
 import { DeviceStore, ToDeviceStore, type ToDeviceMessage } from '@chat/storage';
 
+import { StreamNotifier } from './stream-notifier';
+
 function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
@@ -21,6 +23,7 @@ export class ToDeviceService {
     @Inject(HOMESERVER_CONFIG) private readonly config: HomeserverConfig,
     private readonly devices: DeviceStore,
     private readonly toDevice: ToDeviceStore,
+    private readonly notifier: StreamNotifier,
   ) {}
 
   async send(
@@ -57,10 +60,11 @@ export class ToDeviceService {
       }
       for (const [deviceId, content] of targets) queued.push({ userId, deviceId, type, content });
     }
-    await this.toDevice.addMessages(
+    const { streamId } = await this.toDevice.addMessages(
       { userId: requester.userId, deviceId: requester.deviceId },
       txnId,
       queued,
     );
+    if (streamId !== null) this.notifier.toDeviceChanged(new Set(queued.map((m) => m.userId)));
   }
 }

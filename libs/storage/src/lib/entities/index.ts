@@ -27,6 +27,7 @@ import { PresenceEntity } from './presence.entity';
 import { DeviceInboxEntity } from './device-inbox.entity';
 import { ToDeviceTxnIdEntity } from './to-device-txn-id.entity';
 import { PushRulesEntity } from './push-rules.entity';
+import { EventPushActionEntity } from './event-push-action.entity';
 
 /** Entities describe the tables for TypeORM; the schema itself comes from the migrations. */
 export const ENTITIES = [
@@ -59,4 +60,5 @@ export const ENTITIES = [
   DeviceInboxEntity,
   ToDeviceTxnIdEntity,
   PushRulesEntity,
+  EventPushActionEntity,
 ];

@@ -6,6 +6,8 @@ import { UserFilters1767225600003 } from './1767225600003-user-filters.migration
 import { Presence1767225600004 } from './1767225600004-presence.migration';
 import { DeviceInbox1767225600005 } from './1767225600005-device-inbox.migration';
 import { PushRules1767225600006 } from './1767225600006-push-rules.migration';
+import { EventPushActions1767225600007 } from './1767225600007-event-push-actions.migration';
+import { SyncIndexes1767225600008 } from './1767225600008-sync-indexes.migration';
 
 export const MIGRATIONS_TABLE = 'schema_migrations';
 
@@ -18,4 +20,6 @@ export const MIGRATIONS: Array<new () => EngineMigration> = [
   Presence1767225600004,
   DeviceInbox1767225600005,
   PushRules1767225600006,
+  EventPushActions1767225600007,
+  SyncIndexes1767225600008,
 ];

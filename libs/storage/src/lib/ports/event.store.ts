@@ -1,4 +1,5 @@
 import type { RoomEvent, StateMap } from '@chat/protocol';
+import type { PushActionRow } from './push-action.store';
 import type { Txn } from './txn';
 
 /** An event as stored: the PDU plus where it sits in the room's orderings. */
@@ -59,6 +60,8 @@ export interface EventBatch {
   events: NewRoomEvent[];
   /** Current-state entries the batch changes (from the state before it to the state after). */
   currentStateDelta: StateMap<string>;
+  /** Local members' push-rule outcomes for the batch's events, committed with them. */
+  pushActions?: PushActionRow[];
 }
 
 export interface PersistedEvent {
@@ -91,6 +94,23 @@ export interface RoomRecord {
   roomVersion: string;
   creator: string | null;
   isPublic: boolean;
+}
+
+/** A change of one user's membership, as `/sync` reads them between two stream positions. */
+export interface MembershipChange {
+  roomId: string;
+  eventId: string;
+  membership: string;
+  sender: string;
+  streamOrdering: number;
+  instanceName: string;
+}
+
+/** A room member as the room summary needs it (heroes are the earliest members). */
+export interface RoomMemberEntry {
+  userId: string;
+  membership: string;
+  streamOrdering: number;
 }
 
 export interface MembershipRecord {
@@ -159,4 +179,38 @@ export abstract class EventStore {
   ): Promise<StoredEvent | null>;
   /** Removes transaction-id mappings older than `olderThanTs`. */
   abstract expireTxnIds(olderThanTs: number, txn?: Txn): Promise<void>;
+
+  /**
+   * Per room, the newest `limit` events with a stream ordering in (`after`, `upTo`], newest
+   * first; rejected events and outliers excluded.
+   */
+  abstract getRecentRoomEvents(
+    roomIds: readonly string[],
+    after: number,
+    upTo: number,
+    limit: number,
+    filter?: EventPageFilter,
+  ): Promise<Map<string, StoredEvent[]>>;
+  /** Rooms with at least one event whose stream ordering is in (`after`, `upTo`]. */
+  abstract getRoomsChangedBetween(after: number, upTo: number): Promise<Set<string>>;
+  /** The user's membership events with a stream ordering in (`after`, `upTo`], oldest first. */
+  abstract getMembershipChanges(
+    userId: string,
+    after: number,
+    upTo: number,
+  ): Promise<MembershipChange[]>;
+  /** Current members of each room (every membership), with the stream ordering of their event. */
+  abstract getRoomMemberEntries(
+    roomIds: readonly string[],
+  ): Promise<Map<string, RoomMemberEntry[]>>;
+  /** Rooms the user has forgotten; their sync leaves them out. */
+  abstract getForgottenRooms(userId: string): Promise<Set<string>>;
+  /** Everyone joined to a room the user is joined to (the user included when joined anywhere). */
+  abstract getUsersSharingRoomWith(userId: string): Promise<Set<string>>;
+  /** The transaction ids the device sent these events with, by event id. */
+  abstract getTxnIdsForEvents(
+    userId: string,
+    deviceId: string,
+    eventIds: readonly string[],
+  ): Promise<Map<string, string>>;
 }

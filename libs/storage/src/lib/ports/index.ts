@@ -10,3 +10,4 @@ export * from './filter.store';
 export * from './presence.store';
 export * from './to-device.store';
 export * from './push-rule.store';
+export * from './push-action.store';

@@ -10,4 +10,13 @@ export interface PresenceRecord {
 export abstract class PresenceStore {
   abstract setPresence(record: Omit<PresenceRecord, 'streamId'>): Promise<number>;
   abstract getPresence(userId: string): Promise<PresenceRecord | null>;
+  /**
+   * Presence of the user and of everyone joined to a room the user is joined to, changed in
+   * (`after`, `upTo`].
+   */
+  abstract getPeerPresenceChanges(
+    userId: string,
+    after: number,
+    upTo: number,
+  ): Promise<PresenceRecord[]>;
 }

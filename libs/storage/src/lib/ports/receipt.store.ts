@@ -19,4 +19,10 @@ export abstract class ReceiptStore {
     userId: string,
     threadId: string,
   ): Promise<ReceiptRecord | null>;
+  /** Receipts in these rooms whose stream id is in (`after`, `upTo`], with their writer. */
+  abstract getReceiptsInRange(
+    roomIds: readonly string[],
+    after: number,
+    upTo: number,
+  ): Promise<Array<ReceiptRecord & { instanceName: string }>>;
 }

@@ -1,6 +1,6 @@
 import type { MultiWriterIdGenerator } from '@chat/streams';
 import type { SqlDatabase } from '../database/sql-database';
-import { AccountDataStore } from '../ports/account-data.store';
+import { AccountDataStore, type AccountDataChange } from '../ports/account-data.store';
 import type { Txn } from '../ports/txn';
 
 /** Global account data is stored under room id '' so one primary key covers both kinds. */
@@ -44,5 +44,29 @@ export class SqlAccountDataStore extends AccountDataStore {
       [userId, roomId ?? GLOBAL, type],
     );
     return row ? (JSON.parse(row.content) as Record<string, unknown>) : null;
+  }
+
+  async getAccountDataChanges(
+    userId: string,
+    after: number,
+    upTo: number,
+  ): Promise<AccountDataChange[]> {
+    if (upTo <= after) return [];
+    const rows = await this.db.query<{
+      room_id: string;
+      type: string;
+      content: string;
+      stream_id: number | string;
+    }>(
+      `SELECT room_id, type, content, stream_id FROM account_data
+       WHERE user_id = $1 AND stream_id > $2 AND stream_id <= $3 ORDER BY stream_id`,
+      [userId, after, upTo],
+    );
+    return rows.map((row) => ({
+      roomId: row.room_id === GLOBAL ? null : row.room_id,
+      type: row.type,
+      content: JSON.parse(row.content) as Record<string, unknown>,
+      streamId: Number(row.stream_id),
+    }));
   }
 }

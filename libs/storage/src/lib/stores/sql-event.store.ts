@@ -14,9 +14,11 @@ import {
   type EventPageFilter,
   type EventTxnKey,
   type HistoryPosition,
+  type MembershipChange,
   type MembershipRecord,
   type PersistedEvent,
   type RelationsPage,
+  type RoomMemberEntry,
   type RoomRecord,
   type StoredEvent,
   txnKeyString,
@@ -80,6 +82,16 @@ const MEMBERSHIP_COLUMNS = [
   'avatar_url',
 ];
 const TXN_ID_COLUMNS = ['user_id', 'device_id', 'scope', 'txn_id', 'event_id', 'created_ts'];
+const PUSH_ACTION_COLUMNS = [
+  'room_id',
+  'event_id',
+  'user_id',
+  'stream_ordering',
+  'topological_ordering',
+  'notif',
+  'highlight',
+  'thread_id',
+];
 
 interface CachedGroup {
   state: StateMap<string>;
@@ -210,6 +222,7 @@ export class SqlEventStore extends EventStore {
       await insertRows(txn, 'event_auth', ['event_id', 'auth_id'], authRows);
       await insertRows(txn, 'room_memberships', MEMBERSHIP_COLUMNS, memberRows);
       await insertRows(txn, 'event_txn_ids', TXN_ID_COLUMNS, txnRows);
+      await this.insertPushActions(txn, batch, results);
       await this.moveForwardExtremities(txn, batch, prevIds);
       await this.updateCurrentState(txn, batch, membershipById);
       txn.afterCommit(() => {
@@ -217,6 +230,32 @@ export class SqlEventStore extends EventStore {
       });
       return results;
     });
+  }
+
+  /** Push actions take their event's orderings, so unread counts compare them with receipts. */
+  private async insertPushActions(
+    txn: Txn,
+    batch: EventBatch,
+    results: PersistedEvent[],
+  ): Promise<void> {
+    if (!batch.pushActions?.length) return;
+    const streamById = new Map(results.map((r) => [r.eventId, r.streamOrdering]));
+    const depthById = new Map(batch.events.map(({ event }) => [event.eventId, event.depth]));
+    await insertRows(
+      txn,
+      'event_push_actions',
+      PUSH_ACTION_COLUMNS,
+      batch.pushActions.map((row) => [
+        batch.roomId,
+        row.eventId,
+        row.userId,
+        streamById.get(row.eventId),
+        depthById.get(row.eventId),
+        row.notify ? 1 : 0,
+        row.highlight ? 1 : 0,
+        row.threadId,
+      ]),
+    );
   }
 
   /** The batch's events that nothing in it cites replace the extremities they cite. */
@@ -690,4 +729,168 @@ export class SqlEventStore extends EventStore {
       await t.query('DELETE FROM event_txn_ids WHERE created_ts < $1', [olderThanTs]);
     });
   }
+
+  async getRecentRoomEvents(
+    roomIds: readonly string[],
+    after: number,
+    upTo: number,
+    limit: number,
+    filter?: EventPageFilter,
+  ): Promise<Map<string, StoredEvent[]>> {
+    const out = new Map<string, StoredEvent[]>();
+    if (roomIds.length === 0 || limit <= 0) return out;
+    const live = 'e.outlier = FALSE AND e.rejected_reason IS NULL';
+    if (this.db.engine === 'postgres') {
+      // One round trip: a LIMITed index walk per room instead of ranking every event of each room.
+      const params: unknown[] = [roomIds, after, upTo];
+      const where = ['e.room_id = r.room_id', 'e.stream_ordering > $2', 'e.stream_ordering <= $3'];
+      where.push(live, ...this.filterClauses(filter, params));
+      params.push(limit);
+      const rows = await this.db.query<EventRow>(
+        `SELECT ev.* FROM unnest($1::text[]) AS r(room_id) CROSS JOIN LATERAL (
+           SELECT ${EVENT_COLUMNS} FROM ${EVENT_FROM} WHERE ${where.join(' AND ')}
+           ORDER BY e.stream_ordering DESC LIMIT $${params.length}) ev`,
+        params,
+      );
+      for (const row of rows) pushTo(out, row.room_id, this.cached(row));
+      return out;
+    }
+    // SQLite runs in-process: a short indexed query per room costs microseconds.
+    for (const roomId of roomIds) {
+      const params: unknown[] = [roomId, after, upTo];
+      const where = ['e.room_id = $1', 'e.stream_ordering > $2', 'e.stream_ordering <= $3'];
+      where.push(live, ...this.filterClauses(filter, params));
+      params.push(limit);
+      const rows = await this.db.query<EventRow>(
+        `SELECT ${EVENT_COLUMNS} FROM ${EVENT_FROM} WHERE ${where.join(' AND ')}
+         ORDER BY e.stream_ordering DESC LIMIT $${params.length}`,
+        params,
+      );
+      if (rows.length > 0)
+        out.set(
+          roomId,
+          rows.map((row) => this.cached(row)),
+        );
+    }
+    return out;
+  }
+
+  async getRoomsChangedBetween(after: number, upTo: number): Promise<Set<string>> {
+    if (upTo <= after) return new Set();
+    const rows = await this.db.query<{ room_id: string }>(
+      `SELECT DISTINCT room_id FROM events
+       WHERE stream_ordering > $1 AND stream_ordering <= $2 AND outlier = FALSE`,
+      [after, upTo],
+    );
+    return new Set(rows.map((row) => row.room_id));
+  }
+
+  async getMembershipChanges(
+    userId: string,
+    after: number,
+    upTo: number,
+  ): Promise<MembershipChange[]> {
+    if (upTo <= after) return [];
+    const rows = await this.db.query<{
+      room_id: string;
+      event_id: string;
+      membership: string;
+      sender: string;
+      stream_ordering: number | string;
+      instance_name: string;
+    }>(
+      `SELECT m.room_id, m.event_id, m.membership, m.sender, m.stream_ordering, e.instance_name
+       FROM room_memberships m JOIN events e ON e.event_id = m.event_id
+       WHERE m.user_id = $1 AND m.stream_ordering > $2 AND m.stream_ordering <= $3
+         AND e.rejected_reason IS NULL
+       ORDER BY m.stream_ordering`,
+      [userId, after, upTo],
+    );
+    return rows.map((row) => ({
+      roomId: row.room_id,
+      eventId: row.event_id,
+      membership: row.membership,
+      sender: row.sender,
+      streamOrdering: Number(row.stream_ordering),
+      instanceName: row.instance_name,
+    }));
+  }
+
+  async getRoomMemberEntries(roomIds: readonly string[]): Promise<Map<string, RoomMemberEntry[]>> {
+    const out = new Map<string, RoomMemberEntry[]>();
+    for (let start = 0; start < roomIds.length; start += IN_LIST_CHUNK) {
+      const ids = roomIds.slice(start, start + IN_LIST_CHUNK);
+      const rows = await this.db.query<{
+        room_id: string;
+        state_key: string;
+        membership: string;
+        stream_ordering: number | string;
+      }>(
+        `SELECT c.room_id, c.state_key, c.membership, e.stream_ordering
+         FROM current_state_events c JOIN events e ON e.event_id = c.event_id
+         WHERE c.type = 'm.room.member' AND c.room_id IN (${placeholders(ids.length)})
+         ORDER BY e.stream_ordering`,
+        ids,
+      );
+      for (const row of rows) {
+        pushTo(out, row.room_id, {
+          userId: row.state_key,
+          membership: row.membership,
+          streamOrdering: Number(row.stream_ordering),
+        });
+      }
+    }
+    return out;
+  }
+
+  async getForgottenRooms(userId: string): Promise<Set<string>> {
+    const rows = await this.db.query<{ room_id: string }>(
+      'SELECT DISTINCT room_id FROM room_memberships WHERE user_id = $1 AND forgotten = TRUE',
+      [userId],
+    );
+    return new Set(rows.map((row) => row.room_id));
+  }
+
+  async getUsersSharingRoomWith(userId: string): Promise<Set<string>> {
+    const rows = await this.db.query<{ state_key: string }>(
+      `SELECT DISTINCT peer.state_key FROM current_state_events me
+       JOIN current_state_events peer ON peer.room_id = me.room_id
+         AND peer.type = 'm.room.member' AND peer.membership = 'join'
+       WHERE me.type = 'm.room.member' AND me.state_key = $1 AND me.membership = 'join'`,
+      [userId],
+    );
+    return new Set(rows.map((row) => row.state_key));
+  }
+
+  async getTxnIdsForEvents(
+    userId: string,
+    deviceId: string,
+    eventIds: readonly string[],
+  ): Promise<Map<string, string>> {
+    const out = new Map<string, string>();
+    for (let start = 0; start < eventIds.length; start += IN_LIST_CHUNK) {
+      const ids = eventIds.slice(start, start + IN_LIST_CHUNK);
+      const rows = await this.db.query<{ event_id: string; txn_id: string }>(
+        `SELECT event_id, txn_id FROM event_txn_ids
+         WHERE user_id = $1 AND device_id = $2 AND event_id IN (${placeholders(ids.length, 3)})`,
+        [userId, deviceId, ...ids],
+      );
+      for (const row of rows) out.set(row.event_id, row.txn_id);
+    }
+    return out;
+  }
+}
+
+/** Bound on the number of values in one `IN (…)` list. */
+const IN_LIST_CHUNK = 500;
+
+/** `$first, $first+1, …` for an `IN` list of `count` values. */
+function placeholders(count: number, first = 1): string {
+  return Array.from({ length: count }, (_, i) => `$${first + i}`).join(', ');
+}
+
+function pushTo<V>(map: Map<string, V[]>, key: string, value: V): void {
+  const list = map.get(key);
+  if (list) list.push(value);
+  else map.set(key, [value]);
 }

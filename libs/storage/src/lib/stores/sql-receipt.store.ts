@@ -72,4 +72,24 @@ export class SqlReceiptStore extends ReceiptStore {
     );
     return row ? toReceipt(row) : null;
   }
+
+  async getReceiptsInRange(
+    roomIds: readonly string[],
+    after: number,
+    upTo: number,
+  ): Promise<Array<ReceiptRecord & { instanceName: string }>> {
+    const out: Array<ReceiptRecord & { instanceName: string }> = [];
+    if (upTo <= after) return out;
+    for (let start = 0; start < roomIds.length; start += 500) {
+      const ids = roomIds.slice(start, start + 500);
+      const list = ids.map((_, i) => `$${i + 3}`).join(', ');
+      const rows = await this.db.query<ReceiptRow & { instance_name: string }>(
+        `SELECT ${COLUMNS}, instance_name FROM receipts
+         WHERE stream_id > $1 AND stream_id <= $2 AND room_id IN (${list})`,
+        [after, upTo, ...ids],
+      );
+      for (const row of rows) out.push({ ...toReceipt(row), instanceName: row.instance_name });
+    }
+    return out;
+  }
 }

@@ -1,6 +1,10 @@
 import type { MultiWriterIdGenerator } from '@chat/streams';
 import type { SqlDatabase } from '../database/sql-database';
-import { ToDeviceStore, type ToDeviceMessage } from '../ports/to-device.store';
+import {
+  ToDeviceStore,
+  type QueuedToDeviceMessage,
+  type ToDeviceMessage,
+} from '../ports/to-device.store';
 import type { Txn } from '../ports/txn';
 import { insertRows } from './insert-rows';
 
@@ -42,5 +46,32 @@ export class SqlToDeviceStore extends ToDeviceStore {
       );
       return { streamId, duplicate: false };
     });
+  }
+
+  async getMessagesForDevice(
+    userId: string,
+    deviceId: string,
+    after: number,
+    upTo: number,
+    limit: number,
+  ): Promise<QueuedToDeviceMessage[]> {
+    if (upTo <= after) return [];
+    const rows = await this.db.query<{ stream_id: number | string; message_json: string }>(
+      `SELECT stream_id, message_json FROM device_inbox
+       WHERE user_id = $1 AND device_id = $2 AND stream_id > $3 AND stream_id <= $4
+       ORDER BY stream_id LIMIT $5`,
+      [userId, deviceId, after, upTo, limit],
+    );
+    return rows.map((row) => {
+      const message = JSON.parse(row.message_json) as Omit<QueuedToDeviceMessage, 'streamId'>;
+      return { streamId: Number(row.stream_id), ...message };
+    });
+  }
+
+  async deleteMessagesForDevice(userId: string, deviceId: string, upTo: number): Promise<void> {
+    await this.db.query(
+      'DELETE FROM device_inbox WHERE user_id = $1 AND device_id = $2 AND stream_id <= $3',
+      [userId, deviceId, upTo],
+    );
   }
 }
