@@ -351,6 +351,48 @@ const ROWS: Row[] = [
   },
   { method: 'GET', path: `${ROOM}/state`, auth: 'required' },
   {
+    method: 'GET',
+    path: `${V3}/sync`,
+    auth: 'required',
+    typed: [
+      { query: '?since=nonsense', errcode: 'M_INVALID_PARAM' },
+      { query: '?since=s1_2_x', errcode: 'M_INVALID_PARAM' },
+      { query: '?since=m5~99.7', errcode: 'M_INVALID_PARAM' },
+      { query: `?since=${'1_'.repeat(20)}1`, errcode: 'M_INVALID_PARAM' },
+      { query: '?timeout=soon', errcode: 'M_INVALID_PARAM' },
+      { query: '?timeout=-1', errcode: 'M_INVALID_PARAM' },
+      { query: '?timeout=1e3', errcode: 'M_INVALID_PARAM' },
+      { query: '?full_state=yes', errcode: 'M_INVALID_PARAM' },
+      { query: '?set_presence=away', errcode: 'M_INVALID_PARAM' },
+      { query: '?filter={', errcode: 'M_INVALID_PARAM' },
+      { query: `?filter=${encodeURIComponent('{"room":[]}')}`, errcode: 'M_INVALID_PARAM' },
+      {
+        query: `?filter=${encodeURIComponent('{"room":{"timeline":{"limit":0}}}')}`,
+        errcode: 'M_INVALID_PARAM',
+      },
+      {
+        query: `?filter=${encodeURIComponent('{"event_format":"xml"}')}`,
+        errcode: 'M_INVALID_PARAM',
+      },
+      { query: '?filter=not-an-id', errcode: 'M_INVALID_PARAM' },
+    ],
+  },
+  {
+    method: 'GET',
+    path: `${V3}/events`,
+    auth: 'required',
+    typed: [
+      { query: '?from=nonsense', errcode: 'M_INVALID_PARAM' },
+      { query: '?timeout=x', errcode: 'M_INVALID_PARAM' },
+    ],
+  },
+  {
+    method: 'GET',
+    path: `${V3}/initialSync`,
+    auth: 'required',
+    typed: [{ query: '?limit=many', errcode: 'M_INVALID_PARAM' }],
+  },
+  {
     method: 'PUT',
     path: `${ROOM}/redact/${EVENT}/bad-input-txn`,
     auth: 'required',

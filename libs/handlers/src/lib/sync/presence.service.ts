@@ -23,6 +23,9 @@ export interface PresenceStatus {
 /** `presence/{userId}/status`; sync delivery of presence builds on the same store. */
 @Injectable()
 export class PresenceService {
+  /** The last presence a sync wrote per user, so unchanged syncs skip the store. */
+  private readonly lastSyncWrites = new Map<string, { state: string; ts: number }>();
+
   constructor(
     @Inject(HOMESERVER_CONFIG) private readonly config: HomeserverConfig,
     private readonly presence: PresenceStore,
@@ -68,14 +71,22 @@ export class PresenceService {
   async syncActivity(userId: string, state: PresenceRecord['state']): Promise<void> {
     if (!this.config.usePresence || state === 'offline') return;
     const now = this.clock.now();
+    // Most syncs come from an already-online client: answered from memory, without a query.
+    const recent = this.lastSyncWrites.get(userId);
+    if (recent && recent.state === state && now - recent.ts < ACTIVITY_REFRESH_MS) return;
     const current = await this.presence.getPresence(userId);
     if (current && current.state === state && now - current.lastActiveTs < ACTIVITY_REFRESH_MS) {
+      this.lastSyncWrites.set(userId, { state, ts: current.lastActiveTs });
       return;
     }
+    this.lastSyncWrites.set(userId, { state, ts: now });
     await this.write({ userId, state, statusMsg: current?.statusMsg ?? null, lastActiveTs: now });
   }
 
   private async write(record: Omit<PresenceRecord, 'streamId'>): Promise<void> {
+    if (this.lastSyncWrites.get(record.userId)?.ts !== record.lastActiveTs) {
+      this.lastSyncWrites.delete(record.userId);
+    }
     await this.presence.setPresence(record);
     await this.notifier.presenceChanged(record.userId);
   }

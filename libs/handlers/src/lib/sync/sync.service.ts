@@ -65,6 +65,11 @@ export interface SyncQuery {
 
 type Json = Record<string, unknown>;
 
+interface MemberChange {
+  userId: string;
+  membership: string;
+}
+
 /** The parts of one `/sync` computation that stay fixed while a long-poll waits. */
 interface SyncRequest {
   requester: Requester;
@@ -275,6 +280,7 @@ export class SyncService {
     const body: Json = {};
     const rooms = { join: {} as Json, invite: {} as Json, leave: {} as Json, knock: {} as Json };
     const lazySent: SyncResult['lazySent'] = [];
+    const memberChanges: MemberChange[] = [];
     let nextBatch = now;
 
     // Room sections: which rooms, and how each is synced.
@@ -396,7 +402,10 @@ export class SyncService {
           now.get('account_data'),
         )
       : [];
-    const roomResults = await this.syncRooms(request, now, plans, roomAccountData, lazySent);
+    const roomResults = await this.syncRooms(request, now, plans, roomAccountData, {
+      lazySent,
+      memberChanges,
+    });
     for (const plan of plans) {
       const result = roomResults.get(plan.roomId);
       if (result) rooms[plan.section][plan.roomId] = result;
@@ -447,7 +456,13 @@ export class SyncService {
       }
     }
     if (since !== null) {
-      const deviceLists = await this.deviceListChanges(userId, since, now, changed('device_list'));
+      const deviceLists = await this.deviceListChanges(
+        userId,
+        since,
+        now,
+        changed('device_list'),
+        memberChanges,
+      );
       if (deviceLists.changed.length > 0 || deviceLists.left.length > 0) {
         body['device_lists'] = deviceLists;
       }
@@ -509,7 +524,7 @@ export class SyncService {
     now: StreamToken,
     plans: readonly RoomPlan[],
     accountData: ReadonlyArray<{ roomId: string | null; type: string; content: Json }>,
-    lazySent: SyncResult['lazySent'],
+    seen: { lazySent: SyncResult['lazySent']; memberChanges: MemberChange[] },
   ): Promise<Map<string, Json>> {
     const out = new Map<string, Json>();
     if (plans.length === 0) return out;
@@ -596,13 +611,10 @@ export class SyncService {
         stateFilter,
       );
       for (const s of [...stateEvents, ...timeline]) {
-        if (s.event.type === 'm.room.member' && s.event.stateKey !== undefined) {
-          lazySent.push({
-            roomId: plan.roomId,
-            userId: s.event.stateKey,
-            eventId: s.event.eventId,
-          });
-        }
+        const { type, stateKey, membership, eventId } = s.event;
+        if (type !== 'm.room.member' || stateKey === undefined) continue;
+        seen.lazySent.push({ roomId: plan.roomId, userId: stateKey, eventId });
+        if (membership) seen.memberChanges.push({ userId: stateKey, membership });
       }
 
       const room: Json = {};
@@ -839,61 +851,34 @@ export class SyncService {
 
   /**
    * `device_lists.changed`: the user and everyone sharing a room whose devices changed, plus
-   * members who newly share a room; `left`: those who no longer share any.
+   * members who newly share a room (seen in this sync's member events); `left`: members seen
+   * leaving who no longer share any room.
    */
   private async deviceListChanges(
     userId: string,
     since: StreamToken,
     now: StreamToken,
     devicesChanged: boolean,
+    memberChanges: readonly MemberChange[],
   ): Promise<{ changed: string[]; left: string[] }> {
+    const others = memberChanges.filter((c) => c.userId !== userId);
+    if (!devicesChanged && others.length === 0) return { changed: [], left: [] };
+    const peers = await this.events.getUsersSharingRoomWith(userId);
     const changedUsers = new Set<string>();
     const left = new Set<string>();
-    const memberChanges = sameToken(since, now, 'room')
-      ? []
-      : await this.peerMembershipChanges(userId, since, now);
-    if (!devicesChanged && memberChanges.length === 0) return { changed: [], left: [] };
-    const peers = await this.events.getUsersSharingRoomWith(userId);
     if (devicesChanged) {
       const low = since.get('device_list');
       const high = now.get('device_list');
       for (const row of await this.devices.getDeviceListChanges(low.min, high.maxPos())) {
-        if (row.streamId <= low.min) continue;
         if (row.userId === userId || peers.has(row.userId)) changedUsers.add(row.userId);
       }
     }
-    for (const { userId: other, membership } of memberChanges) {
-      if (other === userId) continue;
+    for (const { userId: other, membership } of others) {
       if (membership === 'join' && peers.has(other)) changedUsers.add(other);
       if (membership !== 'join' && !peers.has(other)) left.add(other);
     }
     for (const user of changedUsers) left.delete(user);
     return { changed: [...changedUsers], left: [...left] };
-  }
-
-  /** Joins and departures of other users in the user's rooms, in the range. */
-  private async peerMembershipChanges(
-    userId: string,
-    since: StreamToken,
-    now: StreamToken,
-  ): Promise<Array<{ userId: string; membership: string }>> {
-    const joined = await this.events.getRoomsForUser(userId, ['join']);
-    const found = await this.events.getRecentRoomEvents(
-      joined,
-      since.get('room').min,
-      now.get('room').maxPos(),
-      MAX_TIMELINE_LIMIT,
-      { types: ['m.room.member'] },
-    );
-    const out: Array<{ userId: string; membership: string }> = [];
-    for (const list of found.values()) {
-      for (const s of list) {
-        if (s.event.stateKey !== undefined && s.event.membership) {
-          out.push({ userId: s.event.stateKey, membership: s.event.membership });
-        }
-      }
-    }
-    return out;
   }
 }
 
