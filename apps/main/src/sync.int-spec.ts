@@ -89,6 +89,21 @@ describe.each(ENGINES)('/sync (%s)', (engine) => {
     expect((last['unsigned'] as Json)['transaction_id']).toEqual(expect.any(String));
   });
 
+  it('each room gets its own latest events when many rooms are read at once', async () => {
+    const dave = await server.register(`dave-${engine}`);
+    const last = new Map<string, string>();
+    for (let i = 0; i < 4; i++) {
+      const roomId = await createRoom(server, dave, {});
+      await sendText(server, dave, roomId, `first in ${i}`);
+      last.set(roomId, await sendText(server, dave, roomId, `last in ${i}`));
+    }
+    const body = await syncOk(dave, {
+      filter: JSON.stringify({ room: { timeline: { limit: 1 } } }),
+    });
+    for (const [roomId, eventId] of last)
+      expect(timelineIds(joined(body, roomId))).toEqual([eventId]);
+  });
+
   it('incremental sync returns only what is new, and a gap brings the state that changed in it', async () => {
     const roomId = await sharedRoom();
     const first = await syncOk(bob);
@@ -129,6 +144,126 @@ describe.each(ENGINES)('/sync (%s)', (engine) => {
     const eventId = await sendText(server, alice, roomId, 'wake up');
     const res = await poll;
     expect(timelineIds(joined(res.body, roomId))).toContain(eventId);
+  });
+
+  /**
+   * Each change wakes a waiting long-poll. The poll's own timeout (30 s) is far beyond jest's
+   * (5 s), so a change that does not wake it fails the test instead of arriving at the timeout.
+   */
+  describe('wakes a waiting long-poll', () => {
+    const wakes: Array<
+      [string, (roomId: string) => Promise<unknown>, (body: Json, roomId: string) => void]
+    > = [
+      [
+        'to-device message',
+        () =>
+          server.request('PUT', `${V3}/sendToDevice/org.example.wake/${Math.random()}`, {
+            token: alice.token,
+            body: { messages: { [bob.userId]: { '*': { wake: true } } } },
+          }),
+        (body) => expect((body['to_device'] as Json)['events']).toHaveLength(1),
+      ],
+      [
+        'global account data',
+        () =>
+          server.request(
+            'PUT',
+            `${V3}/user/${encodeURIComponent(bob.userId)}/account_data/org.example.wake`,
+            {
+              token: bob.token,
+              body: { n: Math.random() },
+            },
+          ),
+        (body) =>
+          expect(
+            ((body['account_data'] as Json)['events'] as Json[]).map((e) => e['type']),
+          ).toContain('org.example.wake'),
+      ],
+      [
+        'a room tag',
+        (roomId) =>
+          server.request(
+            'PUT',
+            `${V3}/user/${encodeURIComponent(bob.userId)}/rooms/${encodeURIComponent(roomId)}/tags/u.work`,
+            { token: bob.token, body: {} },
+          ),
+        (body, roomId) =>
+          expect((joined(body, roomId)['account_data'] as Json)['events']).toEqual([
+            { type: 'm.tag', content: { tags: { 'u.work': {} } } },
+          ]),
+      ],
+      [
+        'a receipt',
+        async (roomId) => {
+          const latest = await server.request(
+            'GET',
+            `${roomPath(roomId, 'messages')}?dir=b&limit=1`,
+            {
+              token: alice.token,
+            },
+          );
+          const eventId = (latest.body['chunk'] as Json[])[0]['event_id'] as string;
+          return server.request(
+            'POST',
+            roomPath(roomId, `receipt/m.read/${encodeURIComponent(eventId)}`),
+            {
+              token: alice.token,
+              body: {},
+            },
+          );
+        },
+        (body, roomId) =>
+          expect(
+            ((joined(body, roomId)['ephemeral'] as Json)['events'] as Json[]).map((e) => e['type']),
+          ).toContain('m.receipt'),
+      ],
+      [
+        'presence',
+        () =>
+          server.request('PUT', `${V3}/presence/${encodeURIComponent(alice.userId)}/status`, {
+            token: alice.token,
+            body: { presence: 'online', status_msg: `here ${Math.random()}` },
+          }),
+        (body) =>
+          expect(
+            ((body['presence'] as Json)['events'] as Json[]).map((e) => e['sender']),
+          ).toContain(alice.userId),
+      ],
+      [
+        'push rules',
+        () =>
+          server.request(
+            'PUT',
+            `${V3}/pushrules/global/room/${encodeURIComponent('!wake:localhost')}`,
+            {
+              token: bob.token,
+              body: { actions: ['notify'] },
+            },
+          ),
+        (body) =>
+          expect(
+            ((body['account_data'] as Json)['events'] as Json[]).map((e) => e['type']),
+          ).toContain('m.push_rules'),
+      ],
+      [
+        'an invite',
+        async () => {
+          const other = await createRoom(server, alice, {});
+          return invite(server, alice, other, bob.userId);
+        },
+        (body) => expect(Object.keys((body['rooms'] as Json)['invite'] as Json)).toHaveLength(1),
+      ],
+    ];
+
+    it.each(wakes)('%s', async (_, change, check) => {
+      const roomId = await sharedRoom();
+      const since = (await syncOk(bob, { set_presence: 'offline' }))['next_batch'] as string;
+      const poll = sync(bob, { since, timeout: '30000', set_presence: 'offline' });
+      const res = await change(roomId);
+      expect((res as ApiResponse).status).toBe(200);
+      const body = (await poll).body;
+      check(body, roomId);
+    });
   });
 
   it('a long-poll with nothing new ends at its timeout with the same positions', async () => {

@@ -2,7 +2,9 @@ import { Injectable } from '@nestjs/common';
 
 import type { Requester } from '@chat/platform';
 import { MatrixError } from '@chat/protocol';
+import { EventStore } from '@chat/storage';
 
+import { ClientEventSerializer } from '../rooms/client-event.serializer';
 import { SyncService } from './sync.service';
 
 type Json = Record<string, unknown>;
@@ -18,7 +20,11 @@ const MAX_LIMIT = 1000;
  */
 @Injectable()
 export class LegacySyncService {
-  constructor(private readonly sync: SyncService) {}
+  constructor(
+    private readonly sync: SyncService,
+    private readonly store: EventStore,
+    private readonly serializer: ClientEventSerializer,
+  ) {}
 
   async events(
     requester: Requester,
@@ -80,11 +86,15 @@ export class LegacySyncService {
         });
       }
     }
-    for (const [roomId, room] of Object.entries(rooms['invite'] ?? {})) {
+    for (const roomId of Object.keys(rooms['invite'] ?? {})) {
+      const record = await this.store.getCurrentMembership(roomId, requester.userId);
+      const stored = record
+        ? (await this.store.getEvents([record.eventId])).get(record.eventId)
+        : undefined;
       list.push({
         room_id: roomId,
         membership: 'invite',
-        invite: eventsOf(room['invite_state']).find((e) => e['type'] === 'm.room.member'),
+        ...(stored ? { invite: await this.serializer.serialize(stored) } : {}),
       });
     }
     return {

@@ -743,11 +743,15 @@ export class SqlEventStore extends EventStore {
     if (this.db.engine === 'postgres') {
       // One round trip: a LIMITed index walk per room instead of ranking every event of each room.
       const params: unknown[] = [roomIds, after, upTo];
-      const where = ['e.room_id = r.room_id', 'e.stream_ordering > $2', 'e.stream_ordering <= $3'];
+      const where = [
+        'e.room_id = wanted.room_id',
+        'e.stream_ordering > $2',
+        'e.stream_ordering <= $3',
+      ];
       where.push(live, ...this.filterClauses(filter, params));
       params.push(limit);
       const rows = await this.db.query<EventRow>(
-        `SELECT ev.* FROM unnest($1::text[]) AS r(room_id) CROSS JOIN LATERAL (
+        `SELECT ev.* FROM unnest($1::text[]) AS wanted(room_id) CROSS JOIN LATERAL (
            SELECT ${EVENT_COLUMNS} FROM ${EVENT_FROM} WHERE ${where.join(' AND ')}
            ORDER BY e.stream_ordering DESC LIMIT $${params.length}) ev`,
         params,
