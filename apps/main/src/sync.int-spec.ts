@@ -104,6 +104,32 @@ describe.each(ENGINES)('/sync (%s)', (engine) => {
       expect(timelineIds(joined(body, roomId))).toEqual([eventId]);
   });
 
+  it.each([
+    ['joined', false],
+    ['shared', true],
+    ['invited', false],
+  ])('history visibility %s: a new member sees earlier messages: %s', async (visibility, seen) => {
+    const roomId = await createRoom(server, alice, {
+      preset: 'public_chat',
+      initial_state: [
+        {
+          type: 'm.room.history_visibility',
+          state_key: '',
+          content: { history_visibility: visibility },
+        },
+      ],
+    });
+    const before = await sendText(server, alice, roomId, 'before bob');
+    const since = (await syncOk(bob))['next_batch'] as string;
+    expect((await join(server, bob, roomId)).status).toBe(200);
+    const after = await sendText(server, alice, roomId, 'after bob');
+    for (const body of [await syncOk(bob, { since }), await syncOk(bob)]) {
+      const ids = timelineIds(joined(body, roomId));
+      expect(ids).toContain(after);
+      expect(ids.includes(before)).toBe(seen);
+    }
+  });
+
   it('incremental sync returns only what is new, and a gap brings the state that changed in it', async () => {
     const roomId = await sharedRoom();
     const first = await syncOk(bob);

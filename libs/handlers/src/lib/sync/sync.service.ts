@@ -284,7 +284,8 @@ export class SyncService {
     let nextBatch = now;
 
     // Room sections: which rooms, and how each is synced.
-    const joined = (await this.events.getRoomsForUser(userId, ['join'])).filter(roomAllowed);
+    const joinedAt = await this.events.getJoinedRoomPositions(userId);
+    const joined = [...joinedAt.keys()].filter(roomAllowed);
     const plans: RoomPlan[] = [];
     const invites: MembershipChange[] = [];
     const knocks: MembershipChange[] = [];
@@ -402,7 +403,7 @@ export class SyncService {
           now.get('account_data'),
         )
       : [];
-    const roomResults = await this.syncRooms(request, now, plans, roomAccountData, {
+    const roomResults = await this.syncRooms(request, now, plans, roomAccountData, joinedAt, {
       lazySent,
       memberChanges,
     });
@@ -524,6 +525,7 @@ export class SyncService {
     now: StreamToken,
     plans: readonly RoomPlan[],
     accountData: ReadonlyArray<{ roomId: string | null; type: string; content: Json }>,
+    joinedAt: ReadonlyMap<string, number>,
     seen: { lazySent: SyncResult['lazySent']; memberChanges: MemberChange[] },
   ): Promise<Map<string, Json>> {
     const out = new Map<string, Json>();
@@ -576,35 +578,25 @@ export class SyncService {
       }
       const limited = newestFirst.length > limit;
       const page = newestFirst.slice(0, limit).reverse();
-      const timeline = await this.access.filterVisible(plan.access, page);
-
-      // State at the start of the timeline, or at its end when the timeline is empty.
-      const start = page[0] ?? (await this.lastEventUpTo(plan.roomId, plan.upTo));
-      const stateAtStart = start
-        ? page[0]
-          ? await this.stateBefore(start)
-          : await this.state.stateAfter(start)
-        : new Map<string, string>();
+      const timeline = await this.visibleTimeline(plan, page, joinedAt.get(plan.roomId));
+      const stateFilter = roomFilter.state ?? {};
+      const gap = limited && sinceRoom !== undefined && !plan.full;
+      const stateAtStart =
+        plan.full || gap || stateFilter.lazy_load_members
+          ? await this.stateAtTimelineStart(plan, page)
+          : new Map<string, string>();
       let stateIds: StateMap<string>;
       if (plan.full) {
         stateIds = stateAtStart;
-      } else if (limited && sinceRoom) {
+      } else if (gap && sinceRoom) {
         const atSince = await this.lastEventUpTo(plan.roomId, sinceRoom.min);
         const before = atSince ? await this.state.stateAfter(atSince) : new Map<string, string>();
         stateIds = new Map([...stateAtStart].filter(([key, id]) => before.get(key) !== id));
       } else {
         stateIds = new Map();
       }
-      const stateFilter = roomFilter.state ?? {};
       if (stateFilter.lazy_load_members) {
-        stateIds = this.lazyMemberState(
-          request,
-          plan,
-          stateIds,
-          stateAtStart,
-          timeline,
-          limited && !plan.full,
-        );
+        stateIds = this.lazyMemberState(request, plan, stateIds, stateAtStart, timeline, gap);
       }
       const stateEvents = filterEvents(
         [...(await this.state.load(stateIds)).values()],
@@ -700,6 +692,48 @@ export class SyncService {
       out.set(key, id);
     }
     return out;
+  }
+
+  /**
+   * A joined room's timeline ends at its newest events, so the state at its start is the current
+   * state with the timeline's own state changes undone: no walk through state groups. A state
+   * event persisted after `now` may then show up early; the next sync repeats it in its timeline.
+   */
+  private async stateAtTimelineStart(
+    plan: RoomPlan,
+    page: readonly StoredEvent[],
+  ): Promise<StateMap<string>> {
+    if (plan.section === 'join') {
+      const state = new Map(await this.events.getCurrentState(plan.roomId));
+      for (const stored of [...page].reverse()) {
+        const { type, stateKey } = stored.event;
+        if (stateKey === undefined) continue;
+        if (stored.replacesState) state.set(stateMapKey(type, stateKey), stored.replacesState);
+        else state.delete(stateMapKey(type, stateKey));
+      }
+      return state;
+    }
+    const start = page[0] ?? (await this.lastEventUpTo(plan.roomId, plan.upTo));
+    if (!start) return new Map();
+    return page[0] ? this.stateBefore(start) : this.state.stateAfter(start);
+  }
+
+  /**
+   * Everything after the user's current join is visible to them; only older events (history
+   * before joining, or a room they left) go through the history-visibility rules.
+   */
+  private async visibleTimeline(
+    plan: RoomPlan,
+    page: StoredEvent[],
+    joinedAt: number | undefined,
+  ): Promise<StoredEvent[]> {
+    if (plan.section !== 'join' || joinedAt === undefined) {
+      return this.access.filterVisible(plan.access, page);
+    }
+    const older = page.filter((s) => s.streamOrdering < joinedAt);
+    if (older.length === 0) return page;
+    const visible = new Set(await this.access.filterVisible(plan.access, older));
+    return page.filter((s) => s.streamOrdering >= joinedAt || visible.has(s));
   }
 
   private async lastEventUpTo(roomId: string, upTo: number): Promise<StoredEvent | null> {

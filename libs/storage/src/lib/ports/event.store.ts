@@ -203,6 +203,8 @@ export abstract class EventStore {
   abstract getRoomMemberEntries(
     roomIds: readonly string[],
   ): Promise<Map<string, RoomMemberEntry[]>>;
+  /** Rooms the user is joined to, each with the stream ordering of the user's join event. */
+  abstract getJoinedRoomPositions(userId: string): Promise<Map<string, number>>;
   /** Rooms the user has forgotten; their sync leaves them out. */
   abstract getForgottenRooms(userId: string): Promise<Set<string>>;
   /** Everyone joined to a room the user is joined to (the user included when joined anywhere). */

@@ -847,6 +847,16 @@ export class SqlEventStore extends EventStore {
     return out;
   }
 
+  async getJoinedRoomPositions(userId: string): Promise<Map<string, number>> {
+    const rows = await this.db.query<{ room_id: string; stream_ordering: number | string }>(
+      `SELECT c.room_id, e.stream_ordering FROM current_state_events c
+       JOIN events e ON e.event_id = c.event_id
+       WHERE c.state_key = $1 AND c.type = 'm.room.member' AND c.membership = 'join'`,
+      [userId],
+    );
+    return new Map(rows.map((row) => [row.room_id, Number(row.stream_ordering)]));
+  }
+
   async getForgottenRooms(userId: string): Promise<Set<string>> {
     const rows = await this.db.query<{ room_id: string }>(
       'SELECT DISTINCT room_id FROM room_memberships WHERE user_id = $1 AND forgotten = TRUE',
