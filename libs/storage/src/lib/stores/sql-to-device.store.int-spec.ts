@@ -1,3 +1,4 @@
+import { STREAM_NAMES } from '@chat/streams';
 import { testDatabaseConfigs, type TestDatabase } from '@chat/testing';
 import { openDatabase, type Storage } from '../open-database';
 
@@ -52,5 +53,46 @@ describe.each(testDatabaseConfigs())('ToDeviceStore on %s', (_engine, create) =>
       type: 'm.room_key_request',
       content: { n: 1 },
     });
+  });
+
+  it('reads a device inbox in order and deletes what a sync acknowledged', async () => {
+    const sender = { userId: '@a:test', deviceId: 'ADEV' };
+    const to = (n: number) => [
+      { userId: '@c:test', deviceId: 'C1', type: 'm.test', content: { n } },
+    ];
+    const ids: number[] = [];
+    for (let n = 0; n < 3; n++) {
+      ids.push((await storage.toDevice.addMessages(sender, `read-${n}`, to(n))).streamId as number);
+    }
+    const all = await storage.toDevice.getMessagesForDevice('@c:test', 'C1', 0, ids[2], 10);
+    expect(all.map((m) => [m.streamId, m.content])).toEqual(ids.map((id, n) => [id, { n }]));
+    const page = await storage.toDevice.getMessagesForDevice('@c:test', 'C1', ids[0], ids[2], 1);
+    expect(page.map((m) => m.streamId)).toEqual([ids[1]]);
+    await storage.toDevice.deleteMessagesForDevice('@c:test', 'C1', ids[1]);
+    const left = await storage.toDevice.getMessagesForDevice('@c:test', 'C1', 0, ids[2], 10);
+    expect(left.map((m) => m.streamId)).toEqual([ids[2]]);
+  });
+
+  it('never moves the stream back when its newest messages are deleted and the server restarts', async () => {
+    const sent = await storage.toDevice.addMessages(
+      { userId: '@a:test', deviceId: 'ADEV' },
+      'last',
+      [{ userId: '@d:test', deviceId: 'D1', type: 'm.test', content: {} }],
+    );
+    const position = sent.streamId as number;
+    await storage.toDevice.deleteMessagesForDevice('@d:test', 'D1', position);
+    // Other devices' older messages are gone too: the tables alone no longer know the position.
+    await storage.database.query('DELETE FROM device_inbox');
+    await storage.close();
+    storage = await openDatabase(testDb.config, { instanceName: 'main' });
+    expect(storage.idGenerators.get(STREAM_NAMES.toDevice).currentToken()).toBeGreaterThanOrEqual(
+      position,
+    );
+    const next = await storage.toDevice.addMessages(
+      { userId: '@a:test', deviceId: 'ADEV' },
+      'after',
+      [{ userId: '@d:test', deviceId: 'D1', type: 'm.test', content: {} }],
+    );
+    expect(next.streamId).toBeGreaterThan(position);
   });
 });

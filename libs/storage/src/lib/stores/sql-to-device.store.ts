@@ -1,4 +1,4 @@
-import type { MultiWriterIdGenerator } from '@chat/streams';
+import { STREAM_NAMES, type MultiWriterIdGenerator } from '@chat/streams';
 import type { SqlDatabase } from '../database/sql-database';
 import {
   ToDeviceStore,
@@ -69,9 +69,20 @@ export class SqlToDeviceStore extends ToDeviceStore {
   }
 
   async deleteMessagesForDevice(userId: string, deviceId: string, upTo: number): Promise<void> {
-    await this.db.query(
-      'DELETE FROM device_inbox WHERE user_id = $1 AND device_id = $2 AND stream_id <= $3',
-      [userId, deviceId, upTo],
-    );
+    await this.db.runInteraction('deleteToDeviceMessages', async (txn) => {
+      const deleted = await txn.query(
+        `DELETE FROM device_inbox WHERE user_id = $1 AND device_id = $2 AND stream_id <= $3
+         RETURNING stream_id`,
+        [userId, deviceId, upTo],
+      );
+      if (deleted.length === 0) return;
+      // Deleting the newest rows must not move the stream back when its counter is reseeded.
+      await txn.query(
+        `INSERT INTO stream_positions (stream_name, instance_name, stream_id) VALUES ($1, $2, $3)
+         ON CONFLICT (stream_name, instance_name) DO UPDATE SET stream_id = excluded.stream_id
+         WHERE stream_positions.stream_id < excluded.stream_id`,
+        [STREAM_NAMES.toDevice, this.instanceName, upTo],
+      );
+    });
   }
 }

@@ -62,8 +62,17 @@ export class SqlPersistedRows implements PersistedRowsSource {
     private readonly storage: StreamStorage,
   ) {}
 
+  /**
+   * The highest id the stream has used: its tables' maximum, or a position recorded in
+   * `stream_positions`, which is where a store that deletes its newest rows (the to-device inbox)
+   * leaves its high-water mark so that a counter seeded from here never goes back.
+   */
   async maxId(): Promise<number> {
-    let max = 0;
+    const [recorded] = await this.db.query<{ max_id: number | null }>(
+      'SELECT MAX(stream_id) AS max_id FROM stream_positions WHERE stream_name = $1',
+      [this.storage.stream],
+    );
+    let max = Number(recorded?.max_id ?? 0);
     for (const { table, idColumn } of this.storage.tables) {
       const [row] = await this.db.query<{ max_id: number | null }>(
         `SELECT MAX(${idColumn}) AS max_id FROM ${table}`,
