@@ -1,45 +1,15 @@
 import { OpenApiValidator, type RunningServer, startServerProcess } from '@chat/testing';
-import { Direction, type MatrixClient, Method } from 'matrix-js-sdk';
+import type { MatrixClient } from 'matrix-js-sdk';
+import { messageIds, putMessage } from './support/messages';
+import { pooled } from './support/pooled';
 import { registeredClient } from './support/registered-client';
-import { paginateMessages } from './support/room-api';
 import { SdkHarness } from './support/sdk-harness';
 
 const MESSAGES = 50;
 const IN_FLIGHT = 5;
 
-/**
- * `PUT /send` with the txn id of message `i`, straight through the SDK's HTTP layer: its
- * `sendMessage` queues a client's messages one at a time, and these are meant to overlap.
- */
 function send(client: MatrixClient, roomId: string, i: number): Promise<{ event_id: string }> {
-  const path = `/rooms/${encodeURIComponent(roomId)}/send/m.room.message/durable-${i}`;
-  return client.http.authedRequest(Method.Put, path, undefined, {
-    msgtype: 'm.text',
-    body: `durable ${i}`,
-  });
-}
-
-/** Runs `task` for 0..count-1 with at most `width` running at once; resolves in index order. */
-async function pooled<T>(count: number, width: number, task: (i: number) => Promise<T>) {
-  const results: T[] = new Array(count);
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    while (next < count) {
-      const i = next++;
-      results[i] = await task(i);
-    }
-  };
-  await Promise.all(Array.from({ length: width }, worker));
-  return results;
-}
-
-/** Event ids of every message in the room, oldest first. */
-async function messageIds(client: MatrixClient, roomId: string): Promise<string[]> {
-  const pages = await paginateMessages(client, roomId, Direction.Forward, 100);
-  return pages
-    .flatMap((p) => p.chunk)
-    .filter((e) => e.type === 'm.room.message')
-    .map((e) => e.event_id);
+  return putMessage(client, roomId, `durable-${i}`, `durable ${i}`);
 }
 
 describe.each(['sqlite', 'postgres'] as const)('durability (%s)', (engine) => {

@@ -60,7 +60,7 @@ export class SdkHarness {
     return client;
   }
 
-  /** No test starts a sync loop, but stopping is what releases the SDK's timers if one did. */
+  /** Stops every client's sync loop and releases the SDK's timers. */
   stopAll(): void {
     for (const client of this.clients) client.stopClient();
   }
