@@ -496,6 +496,11 @@ describe.each(ENGINES)('/sync (%s)', (engine) => {
     expectError(await sync(bob, { filter: '987654' }), 404, 'M_NOT_FOUND');
     expectError(await sync(bob, { full_state: 'maybe' }), 400, 'M_INVALID_PARAM');
     expectError(await sync(bob, { set_presence: 'busy' }), 400, 'M_INVALID_PARAM');
+    expectError(
+      await server.request('GET', `${V3}/sync?since=s1&since=s2`, { token: bob.token }),
+      400,
+      'M_INVALID_PARAM',
+    );
     const noAuth = await server.request('GET', `${V3}/sync`);
     expectError(noAuth, 401, 'M_MISSING_TOKEN');
     // A timeout above the cap is clamped, not refused (data is waiting, so it returns at once).

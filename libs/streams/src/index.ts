@@ -16,3 +16,4 @@ export * from './lib/tokens/room-stream-token';
 export * from './lib/tokens/stream-token';
 export * from './lib/notifier/notifier-clock';
 export * from './lib/notifier/notifier';
+export * from './lib/stream-change-cache';

@@ -23,7 +23,11 @@ import { ToDeviceController } from './sync/to-device.controller';
 /** Everything under /chat/client (and /_matrix/client) plus client discovery. */
 @Module({
   imports: [HandlersModule],
+  // Express tries routes in registration order, one pattern at a time: the hottest paths
+  // (syncing and sending, most of all requests) go first.
   controllers: [
+    SyncController,
+    RoomEventsController,
     DiscoveryController,
     RegisterController,
     LoginController,
@@ -31,7 +35,6 @@ import { ToDeviceController } from './sync/to-device.controller';
     DevicesController,
     ProfileController,
     RoomMembershipController,
-    RoomEventsController,
     RoomReadsController,
     RoomDirectoryController,
     RoomEphemeralController,
@@ -40,7 +43,6 @@ import { ToDeviceController } from './sync/to-device.controller';
     PresenceController,
     ToDeviceController,
     PushRulesController,
-    SyncController,
   ],
 })
 export class ClientApiModule {}

@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import type { DynamicModule, INestApplication, Type } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 
+import { canonicalApiPath } from '@chat/routing';
 import type { HomeserverConfig, ListenerConfig, ResourceName } from '@chat/config';
 import express from 'express';
 import type { Logger } from 'pino';
@@ -67,6 +68,14 @@ export async function bootstrapHttp(
 
   const server = express();
   server.disable('x-powered-by');
+  // Matrix clients never revalidate API responses; hashing every body for an ETag is wasted work.
+  server.disable('etag');
+  // Before anything reads the path: every public spelling becomes the one routes are registered
+  // under (`originalUrl` keeps what the client sent, for logs and request signatures).
+  server.use((req, _res, next) => {
+    req.url = canonicalApiPath(req.url);
+    next();
+  });
   server.use(requestContextMiddleware(logger));
   server.use(bodyMiddleware(config.maxRequestBodySize));
   const app = await NestFactory.create(rootModule, new MatrixExpressAdapter(server), {

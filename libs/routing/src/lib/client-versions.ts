@@ -37,3 +37,38 @@ export function clientPaths(versions: ClientVersionSet, path: string): string[] 
 export function serverPath(path: string): string {
   return `${SERVER_PREFIX}/${path}`;
 }
+
+/** The prefix every route is registered under; the other spellings are rewritten to it. */
+const CANONICAL_PREFIX = API_PREFIXES[0];
+/** `r0` means `v3` wherever it is accepted (every set that has one has the other). */
+const FOLDED_VERSION = 'r0';
+
+/**
+ * The paths a controller registers for a client endpoint: one prefix and no `r0`, because
+ * `canonicalApiPath` rewrites `/_matrix` and `r0` before routing. Express tries routes one by one,
+ * so every spelling registered separately would make each request pay for all of them.
+ */
+export function clientRoutes(versions: ClientVersionSet, path: string): string[] {
+  return CLIENT_VERSIONS[versions]
+    .filter((version) => version !== FOLDED_VERSION)
+    .map((version) =>
+      version
+        ? `${CANONICAL_PREFIX}/client/${version}/${path}`
+        : `${CANONICAL_PREFIX}/client/${path}`,
+    );
+}
+
+/**
+ * Rewrites a request path (with its query) from any of its public spellings (`clientPaths`) to
+ * the one `clientRoutes` registers: `/_matrix/…` to `/chat/…`, and `client/r0/` to `client/v3/`.
+ */
+export function canonicalApiPath(url: string): string {
+  let out = url;
+  for (const prefix of API_PREFIXES) {
+    if (prefix !== CANONICAL_PREFIX && out.startsWith(`${prefix}/`)) {
+      out = CANONICAL_PREFIX + out.slice(prefix.length);
+    }
+  }
+  const folded = `${CANONICAL_PREFIX}/client/${FOLDED_VERSION}/`;
+  return out.startsWith(folded) ? `${CANONICAL_PREFIX}/client/v3/${out.slice(folded.length)}` : out;
+}

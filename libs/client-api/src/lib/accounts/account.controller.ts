@@ -2,7 +2,7 @@ import { Controller, Get, Post } from '@nestjs/common';
 
 import { AccountService, type UiAuthRequest } from '@chat/handlers';
 import { AllowGuest, CurrentRequester, type Requester } from '@chat/platform';
-import { clientPaths } from '@chat/routing';
+import { clientRoutes } from '@chat/routing';
 
 import { UiAuthRequestParam } from '../ui-auth-request.decorator';
 
@@ -11,12 +11,12 @@ export class AccountController {
   constructor(private readonly accounts: AccountService) {}
 
   @AllowGuest()
-  @Get(clientPaths('current', 'account/whoami'))
+  @Get(clientRoutes('current', 'account/whoami'))
   whoami(@CurrentRequester() requester: Requester) {
     return this.accounts.whoami(requester);
   }
 
-  @Post(clientPaths('current', 'account/password'))
+  @Post(clientRoutes('current', 'account/password'))
   changePassword(
     @CurrentRequester() requester: Requester,
     @UiAuthRequestParam() request: UiAuthRequest,
@@ -24,7 +24,7 @@ export class AccountController {
     return this.accounts.changePassword(requester, request);
   }
 
-  @Post(clientPaths('current', 'account/deactivate'))
+  @Post(clientRoutes('current', 'account/deactivate'))
   deactivate(
     @CurrentRequester() requester: Requester,
     @UiAuthRequestParam() request: UiAuthRequest,
@@ -32,7 +32,7 @@ export class AccountController {
     return this.accounts.deactivate(requester, request);
   }
 
-  @Get(clientPaths('legacy', 'account/3pid'))
+  @Get(clientRoutes('legacy', 'account/3pid'))
   threepids() {
     return this.accounts.threepids();
   }

@@ -3,7 +3,7 @@ import { ArrayMaxSize, IsArray, IsOptional, IsString } from 'class-validator';
 
 import { DeviceService, type UiAuthRequest } from '@chat/handlers';
 import { CurrentRequester, type Requester } from '@chat/platform';
-import { clientPaths } from '@chat/routing';
+import { clientRoutes } from '@chat/routing';
 
 import { UiAuthRequestParam } from '../ui-auth-request.decorator';
 
@@ -24,17 +24,17 @@ export class DeleteDevicesBody {
 export class DevicesController {
   constructor(private readonly devices: DeviceService) {}
 
-  @Get(clientPaths('legacy', 'devices'))
+  @Get(clientRoutes('legacy', 'devices'))
   list(@CurrentRequester() requester: Requester) {
     return this.devices.list(requester);
   }
 
-  @Get(clientPaths('legacy', 'devices/:deviceId'))
+  @Get(clientRoutes('legacy', 'devices/:deviceId'))
   get(@CurrentRequester() requester: Requester, @Param('deviceId') deviceId: string) {
     return this.devices.get(requester, deviceId);
   }
 
-  @Put(clientPaths('legacy', 'devices/:deviceId'))
+  @Put(clientRoutes('legacy', 'devices/:deviceId'))
   update(
     @CurrentRequester() requester: Requester,
     @Param('deviceId') deviceId: string,
@@ -43,7 +43,7 @@ export class DevicesController {
     return this.devices.update(requester, deviceId, body.display_name);
   }
 
-  @Delete(clientPaths('legacy', 'devices/:deviceId'))
+  @Delete(clientRoutes('legacy', 'devices/:deviceId'))
   delete(
     @CurrentRequester() requester: Requester,
     @Param('deviceId') deviceId: string,
@@ -52,7 +52,7 @@ export class DevicesController {
     return this.devices.delete(requester, deviceId, request);
   }
 
-  @Post(clientPaths('legacy', 'delete_devices'))
+  @Post(clientRoutes('legacy', 'delete_devices'))
   deleteMany(
     @CurrentRequester() requester: Requester,
     @Body() body: DeleteDevicesBody,

@@ -2,7 +2,7 @@ import { Body, Controller, Delete, Get, Param, Put } from '@nestjs/common';
 
 import { ProfileService } from '@chat/handlers';
 import { CurrentRequester, Public, type Requester } from '@chat/platform';
-import { clientPaths } from '@chat/routing';
+import { clientRoutes } from '@chat/routing';
 
 /** Profiles are readable without a token, as in Synapse's default configuration. */
 @Controller()
@@ -10,18 +10,18 @@ export class ProfileController {
   constructor(private readonly profiles: ProfileService) {}
 
   @Public()
-  @Get(clientPaths('legacy', 'profile/:userId'))
+  @Get(clientRoutes('legacy', 'profile/:userId'))
   getProfile(@Param('userId') userId: string) {
     return this.profiles.getProfile(userId);
   }
 
   @Public()
-  @Get(clientPaths('legacy', 'profile/:userId/:keyName'))
+  @Get(clientRoutes('legacy', 'profile/:userId/:keyName'))
   getField(@Param('userId') userId: string, @Param('keyName') keyName: string) {
     return this.profiles.getField(userId, keyName);
   }
 
-  @Put(clientPaths('legacy', 'profile/:userId/:keyName'))
+  @Put(clientRoutes('legacy', 'profile/:userId/:keyName'))
   setField(
     @CurrentRequester() requester: Requester,
     @Param('userId') userId: string,
@@ -31,7 +31,7 @@ export class ProfileController {
     return this.profiles.setField(requester, userId, keyName, body);
   }
 
-  @Delete(clientPaths('legacy', 'profile/:userId/:keyName'))
+  @Delete(clientRoutes('legacy', 'profile/:userId/:keyName'))
   deleteField(
     @CurrentRequester() requester: Requester,
     @Param('userId') userId: string,

@@ -3,7 +3,7 @@ import { IsIn, IsOptional, IsString } from 'class-validator';
 
 import { RegistrationService, type UiAuthRequest } from '@chat/handlers';
 import { ClientIp, Public, RateLimit } from '@chat/platform';
-import { clientPaths } from '@chat/routing';
+import { clientRoutes } from '@chat/routing';
 
 import { UiAuthRequestParam } from '../ui-auth-request.decorator';
 
@@ -29,7 +29,7 @@ export class RegisterController {
 
   /** Rate-limited by the service, which counts registrations rather than requests. */
   @Public()
-  @Post(clientPaths('current', 'register'))
+  @Post(clientRoutes('current', 'register'))
   register(
     @Query() query: RegisterQuery,
     @UiAuthRequestParam() request: UiAuthRequest,
@@ -39,14 +39,14 @@ export class RegisterController {
   }
 
   @Public()
-  @Get(clientPaths('current', 'register/available'))
+  @Get(clientRoutes('current', 'register/available'))
   @RateLimit((c) => c.rcRegistration)
   available(@Query() query: UsernameQuery) {
     return this.registration.checkAvailable(query.username);
   }
 
   @Public()
-  @Get(clientPaths('v1', 'register/m.login.registration_token/validity'))
+  @Get(clientRoutes('v1', 'register/m.login.registration_token/validity'))
   @RateLimit((c) => c.rcRegistrationTokenValidity)
   tokenValidity(@Query() query: RegistrationTokenQuery) {
     return this.registration.registrationTokenValidity(query.token);

@@ -3,7 +3,7 @@ import { Controller, Get, Inject } from '@nestjs/common';
 import type { HomeserverConfig } from '@chat/config';
 import { PROFILE_FIELDS } from '@chat/handlers';
 import { HOMESERVER_CONFIG, Public } from '@chat/platform';
-import { clientPaths } from '@chat/routing';
+import { clientRoutes } from '@chat/routing';
 
 /** Spec versions whose client-server features this server implements (or degrades gracefully). */
 export const SUPPORTED_SPEC_VERSIONS = [
@@ -37,7 +37,7 @@ export class DiscoveryController {
   constructor(@Inject(HOMESERVER_CONFIG) private readonly config: HomeserverConfig) {}
 
   @Public()
-  @Get(clientPaths('unversioned', 'versions'))
+  @Get(clientRoutes('unversioned', 'versions'))
   versions() {
     return { versions: SUPPORTED_SPEC_VERSIONS, unstable_features: {} };
   }
@@ -48,7 +48,7 @@ export class DiscoveryController {
     return { 'm.homeserver': { base_url: this.config.publicBaseurl } };
   }
 
-  @Get(clientPaths('current', 'capabilities'))
+  @Get(clientRoutes('current', 'capabilities'))
   capabilities() {
     const passwords = this.config.passwordConfig.enabled;
     return {

@@ -4,7 +4,7 @@ import { RoomAliasService, RoomDirectoryService } from '@chat/handlers';
 import type { HomeserverConfig } from '@chat/config';
 import { CurrentRequester, HOMESERVER_CONFIG, Public, type Requester } from '@chat/platform';
 import { MatrixError } from '@chat/protocol';
-import { clientPaths } from '@chat/routing';
+import { clientRoutes } from '@chat/routing';
 
 import { RoomIdPipe } from './id-params';
 import { AliasBody, PublicRoomsBody, PublicRoomsQuery, VisibilityBody } from './room-dtos';
@@ -19,12 +19,12 @@ export class RoomDirectoryController {
   ) {}
 
   @Public()
-  @Get(clientPaths('legacy', 'directory/list/room/:roomId'))
+  @Get(clientRoutes('legacy', 'directory/list/room/:roomId'))
   getVisibility(@Param('roomId', RoomIdPipe) roomId: string) {
     return this.directory.getVisibility(roomId);
   }
 
-  @Put(clientPaths('legacy', 'directory/list/room/:roomId'))
+  @Put(clientRoutes('legacy', 'directory/list/room/:roomId'))
   async setVisibility(
     @CurrentRequester() requester: Requester,
     @Param('roomId', RoomIdPipe) roomId: string,
@@ -34,13 +34,13 @@ export class RoomDirectoryController {
     return {};
   }
 
-  @Get(clientPaths('legacy', 'publicRooms'))
+  @Get(clientRoutes('legacy', 'publicRooms'))
   publicRooms(@Query() query: PublicRoomsQuery) {
     this.requireLocal(query.server);
     return this.directory.publicRooms(query);
   }
 
-  @Post(clientPaths('legacy', 'publicRooms'))
+  @Post(clientRoutes('legacy', 'publicRooms'))
   searchPublicRooms(@Query() query: PublicRoomsQuery, @Body() body: PublicRoomsBody) {
     this.requireLocal(query.server);
     return this.directory.publicRooms(body);
@@ -54,12 +54,12 @@ export class RoomDirectoryController {
   }
 
   @Public()
-  @Get(clientPaths('legacy', 'directory/room/:roomAlias'))
+  @Get(clientRoutes('legacy', 'directory/room/:roomAlias'))
   resolve(@Param('roomAlias') alias: string) {
     return this.aliases.resolve(alias);
   }
 
-  @Put(clientPaths('legacy', 'directory/room/:roomAlias'))
+  @Put(clientRoutes('legacy', 'directory/room/:roomAlias'))
   async create(
     @CurrentRequester() requester: Requester,
     @Param('roomAlias') alias: string,
@@ -69,13 +69,13 @@ export class RoomDirectoryController {
     return {};
   }
 
-  @Delete(clientPaths('legacy', 'directory/room/:roomAlias'))
+  @Delete(clientRoutes('legacy', 'directory/room/:roomAlias'))
   async delete(@CurrentRequester() requester: Requester, @Param('roomAlias') alias: string) {
     await this.aliases.delete(requester, alias);
     return {};
   }
 
-  @Get(clientPaths('current', 'rooms/:roomId/aliases'))
+  @Get(clientRoutes('current', 'rooms/:roomId/aliases'))
   roomAliases(
     @CurrentRequester() requester: Requester,
     @Param('roomId', RoomIdPipe) roomId: string,

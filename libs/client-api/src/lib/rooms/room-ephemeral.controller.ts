@@ -2,7 +2,7 @@ import { Body, Controller, Param, Post, Put } from '@nestjs/common';
 
 import { ReceiptService, TypingService } from '@chat/handlers';
 import { CurrentRequester, type Requester } from '@chat/platform';
-import { clientPaths } from '@chat/routing';
+import { clientRoutes } from '@chat/routing';
 
 import { EventIdPipe, RoomIdPipe, UserIdPipe } from './id-params';
 import { ReadMarkersBody, ReceiptBody, TypingBody } from './room-dtos';
@@ -15,7 +15,7 @@ export class RoomEphemeralController {
     private readonly receipts: ReceiptService,
   ) {}
 
-  @Put(clientPaths('legacy', 'rooms/:roomId/typing/:userId'))
+  @Put(clientRoutes('legacy', 'rooms/:roomId/typing/:userId'))
   async setTyping(
     @CurrentRequester() requester: Requester,
     @Param('roomId', RoomIdPipe) roomId: string,
@@ -26,7 +26,7 @@ export class RoomEphemeralController {
     return {};
   }
 
-  @Post(clientPaths('legacy', 'rooms/:roomId/receipt/:receiptType/:eventId'))
+  @Post(clientRoutes('legacy', 'rooms/:roomId/receipt/:receiptType/:eventId'))
   async receipt(
     @CurrentRequester() requester: Requester,
     @Param('roomId', RoomIdPipe) roomId: string,
@@ -38,7 +38,7 @@ export class RoomEphemeralController {
     return {};
   }
 
-  @Post(clientPaths('current', 'rooms/:roomId/read_markers'))
+  @Post(clientRoutes('current', 'rooms/:roomId/read_markers'))
   async readMarkers(
     @CurrentRequester() requester: Requester,
     @Param('roomId', RoomIdPipe) roomId: string,

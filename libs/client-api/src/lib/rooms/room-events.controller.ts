@@ -2,7 +2,7 @@ import { Body, Controller, Get, Param, Put, Query } from '@nestjs/common';
 
 import { RoomMessageService, RoomReadService } from '@chat/handlers';
 import { CurrentRequester, RateLimit, type Requester } from '@chat/platform';
-import { clientPaths } from '@chat/routing';
+import { clientRoutes } from '@chat/routing';
 
 import { EventFieldPipe, EventIdPipe, RoomIdPipe } from './id-params';
 import { ReasonBody, StateEventQuery } from './room-dtos';
@@ -15,7 +15,7 @@ export class RoomEventsController {
     private readonly reads: RoomReadService,
   ) {}
 
-  @Put(clientPaths('legacy', 'rooms/:roomId/send/:eventType/:txnId'))
+  @Put(clientRoutes('legacy', 'rooms/:roomId/send/:eventType/:txnId'))
   @RateLimit((c) => c.rcMessage, 'user')
   send(
     @CurrentRequester() requester: Requester,
@@ -27,7 +27,7 @@ export class RoomEventsController {
     return this.messages.send(requester, roomId, eventType, txnId, content);
   }
 
-  @Put(clientPaths('legacy', 'rooms/:roomId/state/:eventType{/:stateKey}'))
+  @Put(clientRoutes('legacy', 'rooms/:roomId/state/:eventType{/:stateKey}'))
   @RateLimit((c) => c.rcMessage, 'user')
   putState(
     @CurrentRequester() requester: Requester,
@@ -39,7 +39,7 @@ export class RoomEventsController {
     return this.messages.putState(requester, roomId, eventType, stateKey ?? '', content);
   }
 
-  @Get(clientPaths('legacy', 'rooms/:roomId/state/:eventType{/:stateKey}'))
+  @Get(clientRoutes('legacy', 'rooms/:roomId/state/:eventType{/:stateKey}'))
   getStateEvent(
     @CurrentRequester() requester: Requester,
     @Param('roomId', RoomIdPipe) roomId: string,
@@ -50,12 +50,12 @@ export class RoomEventsController {
     return this.reads.getStateEvent(requester, roomId, eventType, stateKey ?? '', query.format);
   }
 
-  @Get(clientPaths('legacy', 'rooms/:roomId/state'))
+  @Get(clientRoutes('legacy', 'rooms/:roomId/state'))
   getState(@CurrentRequester() requester: Requester, @Param('roomId', RoomIdPipe) roomId: string) {
     return this.reads.getState(requester, roomId);
   }
 
-  @Put(clientPaths('legacy', 'rooms/:roomId/redact/:eventId/:txnId'))
+  @Put(clientRoutes('legacy', 'rooms/:roomId/redact/:eventId/:txnId'))
   @RateLimit((c) => c.rcMessage, 'user')
   redact(
     @CurrentRequester() requester: Requester,

@@ -2,7 +2,7 @@ import { Body, Controller, Param, Post } from '@nestjs/common';
 
 import { MembershipService, RoomCreationService, RoomUpgradeService } from '@chat/handlers';
 import { CurrentRequester, RateLimit, type Requester } from '@chat/platform';
-import { clientPaths } from '@chat/routing';
+import { clientRoutes } from '@chat/routing';
 
 import { RoomIdPipe } from './id-params';
 import { CreateRoomBody, ReasonBody, TargetUserBody, UpgradeBody } from './room-dtos';
@@ -16,7 +16,7 @@ export class RoomMembershipController {
     private readonly upgrades: RoomUpgradeService,
   ) {}
 
-  @Post(clientPaths('current', 'rooms/:roomId/upgrade'))
+  @Post(clientRoutes('current', 'rooms/:roomId/upgrade'))
   upgrade(
     @CurrentRequester() requester: Requester,
     @Param('roomId', RoomIdPipe) roomId: string,
@@ -25,13 +25,13 @@ export class RoomMembershipController {
     return this.upgrades.upgrade(requester, roomId, body.new_version, body.additional_creators);
   }
 
-  @Post(clientPaths('legacy', 'createRoom'))
+  @Post(clientRoutes('legacy', 'createRoom'))
   @RateLimit((c) => c.rcMessage, 'user')
   createRoom(@CurrentRequester() requester: Requester, @Body() body: CreateRoomBody) {
     return this.creation.createRoom(requester, body);
   }
 
-  @Post(clientPaths('legacy', 'join/:roomIdOrAlias'))
+  @Post(clientRoutes('legacy', 'join/:roomIdOrAlias'))
   @RateLimit((c) => c.rcJoins.local, 'user')
   join(
     @CurrentRequester() requester: Requester,
@@ -41,7 +41,7 @@ export class RoomMembershipController {
     return this.membership.join(requester, roomIdOrAlias, body.reason);
   }
 
-  @Post(clientPaths('legacy', 'rooms/:roomId/join'))
+  @Post(clientRoutes('legacy', 'rooms/:roomId/join'))
   @RateLimit((c) => c.rcJoins.local, 'user')
   joinRoom(
     @CurrentRequester() requester: Requester,
@@ -51,7 +51,7 @@ export class RoomMembershipController {
     return this.membership.join(requester, roomId, body.reason);
   }
 
-  @Post(clientPaths('current', 'knock/:roomIdOrAlias'))
+  @Post(clientRoutes('current', 'knock/:roomIdOrAlias'))
   @RateLimit((c) => c.rcJoins.local, 'user')
   knock(
     @CurrentRequester() requester: Requester,
@@ -61,7 +61,7 @@ export class RoomMembershipController {
     return this.membership.knock(requester, roomIdOrAlias, body.reason);
   }
 
-  @Post(clientPaths('legacy', 'rooms/:roomId/invite'))
+  @Post(clientRoutes('legacy', 'rooms/:roomId/invite'))
   @RateLimit((c) => c.rcInvites.perUser, 'user')
   async invite(
     @CurrentRequester() requester: Requester,
@@ -72,7 +72,7 @@ export class RoomMembershipController {
     return {};
   }
 
-  @Post(clientPaths('legacy', 'rooms/:roomId/leave'))
+  @Post(clientRoutes('legacy', 'rooms/:roomId/leave'))
   async leave(
     @CurrentRequester() requester: Requester,
     @Param('roomId', RoomIdPipe) roomId: string,
@@ -82,7 +82,7 @@ export class RoomMembershipController {
     return {};
   }
 
-  @Post(clientPaths('legacy', 'rooms/:roomId/forget'))
+  @Post(clientRoutes('legacy', 'rooms/:roomId/forget'))
   async forget(
     @CurrentRequester() requester: Requester,
     @Param('roomId', RoomIdPipe) roomId: string,
@@ -91,7 +91,7 @@ export class RoomMembershipController {
     return {};
   }
 
-  @Post(clientPaths('legacy', 'rooms/:roomId/kick'))
+  @Post(clientRoutes('legacy', 'rooms/:roomId/kick'))
   async kick(
     @CurrentRequester() requester: Requester,
     @Param('roomId', RoomIdPipe) roomId: string,
@@ -101,7 +101,7 @@ export class RoomMembershipController {
     return {};
   }
 
-  @Post(clientPaths('legacy', 'rooms/:roomId/ban'))
+  @Post(clientRoutes('legacy', 'rooms/:roomId/ban'))
   async ban(
     @CurrentRequester() requester: Requester,
     @Param('roomId', RoomIdPipe) roomId: string,
@@ -111,7 +111,7 @@ export class RoomMembershipController {
     return {};
   }
 
-  @Post(clientPaths('legacy', 'rooms/:roomId/unban'))
+  @Post(clientRoutes('legacy', 'rooms/:roomId/unban'))
   async unban(
     @CurrentRequester() requester: Requester,
     @Param('roomId', RoomIdPipe) roomId: string,

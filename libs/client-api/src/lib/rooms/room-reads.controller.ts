@@ -2,7 +2,7 @@ import { Controller, Get, Param, Query } from '@nestjs/common';
 
 import { RoomReadService } from '@chat/handlers';
 import { CurrentRequester, type Requester } from '@chat/platform';
-import { clientPaths } from '@chat/routing';
+import { clientRoutes } from '@chat/routing';
 
 import { EventIdPipe, RoomIdPipe } from './id-params';
 import {
@@ -19,12 +19,12 @@ import {
 export class RoomReadsController {
   constructor(private readonly reads: RoomReadService) {}
 
-  @Get(clientPaths('current', 'joined_rooms'))
+  @Get(clientRoutes('current', 'joined_rooms'))
   joinedRooms(@CurrentRequester() requester: Requester) {
     return this.reads.joinedRooms(requester);
   }
 
-  @Get(clientPaths('legacy', 'rooms/:roomId/event/:eventId'))
+  @Get(clientRoutes('legacy', 'rooms/:roomId/event/:eventId'))
   getEvent(
     @CurrentRequester() requester: Requester,
     @Param('roomId', RoomIdPipe) roomId: string,
@@ -33,7 +33,7 @@ export class RoomReadsController {
     return this.reads.getEvent(requester, roomId, eventId);
   }
 
-  @Get(clientPaths('legacy', 'rooms/:roomId/members'))
+  @Get(clientRoutes('legacy', 'rooms/:roomId/members'))
   members(
     @CurrentRequester() requester: Requester,
     @Param('roomId', RoomIdPipe) roomId: string,
@@ -42,7 +42,7 @@ export class RoomReadsController {
     return this.reads.getMembers(requester, roomId, query);
   }
 
-  @Get(clientPaths('legacy', 'rooms/:roomId/joined_members'))
+  @Get(clientRoutes('legacy', 'rooms/:roomId/joined_members'))
   joinedMembers(
     @CurrentRequester() requester: Requester,
     @Param('roomId', RoomIdPipe) roomId: string,
@@ -50,7 +50,7 @@ export class RoomReadsController {
     return this.reads.getJoinedMembers(requester, roomId);
   }
 
-  @Get(clientPaths('legacy', 'rooms/:roomId/messages'))
+  @Get(clientRoutes('legacy', 'rooms/:roomId/messages'))
   messages(
     @CurrentRequester() requester: Requester,
     @Param('roomId', RoomIdPipe) roomId: string,
@@ -59,7 +59,7 @@ export class RoomReadsController {
     return this.reads.getMessages(requester, roomId, { ...query, dir: query.dir ?? 'b' });
   }
 
-  @Get(clientPaths('legacy', 'rooms/:roomId/context/:eventId'))
+  @Get(clientRoutes('legacy', 'rooms/:roomId/context/:eventId'))
   context(
     @CurrentRequester() requester: Requester,
     @Param('roomId', RoomIdPipe) roomId: string,
@@ -69,7 +69,7 @@ export class RoomReadsController {
     return this.reads.getContext(requester, roomId, eventId, query);
   }
 
-  @Get(clientPaths('v1', 'rooms/:roomId/relations/:eventId{/:relType}{/:eventType}'))
+  @Get(clientRoutes('v1', 'rooms/:roomId/relations/:eventId{/:relType}{/:eventType}'))
   relations(
     @CurrentRequester() requester: Requester,
     @Param('roomId', RoomIdPipe) roomId: string,
@@ -81,7 +81,7 @@ export class RoomReadsController {
     return this.reads.getRelations(requester, roomId, eventId, { ...query, relType, eventType });
   }
 
-  @Get(clientPaths('v1', 'rooms/:roomId/threads'))
+  @Get(clientRoutes('v1', 'rooms/:roomId/threads'))
   threads(
     @CurrentRequester() requester: Requester,
     @Param('roomId', RoomIdPipe) roomId: string,
@@ -90,7 +90,7 @@ export class RoomReadsController {
     return this.reads.getThreads(requester, roomId, query);
   }
 
-  @Get(clientPaths('v1', 'rooms/:roomId/timestamp_to_event'))
+  @Get(clientRoutes('v1', 'rooms/:roomId/timestamp_to_event'))
   timestampToEvent(
     @CurrentRequester() requester: Requester,
     @Param('roomId', RoomIdPipe) roomId: string,
@@ -99,7 +99,7 @@ export class RoomReadsController {
     return this.reads.timestampToEvent(requester, roomId, query.ts, query.dir);
   }
 
-  @Get(clientPaths('legacy', 'rooms/:roomId/initialSync'))
+  @Get(clientRoutes('legacy', 'rooms/:roomId/initialSync'))
   initialSync(
     @CurrentRequester() requester: Requester,
     @Param('roomId', RoomIdPipe) roomId: string,

@@ -2,14 +2,14 @@ import { Body, Controller, Delete, Get, Param, Put } from '@nestjs/common';
 
 import { AccountDataService } from '@chat/handlers';
 import { CurrentRequester, type Requester } from '@chat/platform';
-import { clientPaths } from '@chat/routing';
+import { clientRoutes } from '@chat/routing';
 
 /** Account data (global and per room) and room tags. */
 @Controller()
 export class AccountDataController {
   constructor(private readonly accountData: AccountDataService) {}
 
-  @Get(clientPaths('legacy', 'user/:userId/account_data/:type'))
+  @Get(clientRoutes('legacy', 'user/:userId/account_data/:type'))
   getGlobal(
     @CurrentRequester() requester: Requester,
     @Param('userId') userId: string,
@@ -18,7 +18,7 @@ export class AccountDataController {
     return this.accountData.get(requester, userId, null, type);
   }
 
-  @Put(clientPaths('legacy', 'user/:userId/account_data/:type'))
+  @Put(clientRoutes('legacy', 'user/:userId/account_data/:type'))
   async putGlobal(
     @CurrentRequester() requester: Requester,
     @Param('userId') userId: string,
@@ -29,7 +29,7 @@ export class AccountDataController {
     return {};
   }
 
-  @Get(clientPaths('legacy', 'user/:userId/rooms/:roomId/account_data/:type'))
+  @Get(clientRoutes('legacy', 'user/:userId/rooms/:roomId/account_data/:type'))
   getRoom(
     @CurrentRequester() requester: Requester,
     @Param('userId') userId: string,
@@ -39,7 +39,7 @@ export class AccountDataController {
     return this.accountData.get(requester, userId, roomId, type);
   }
 
-  @Put(clientPaths('legacy', 'user/:userId/rooms/:roomId/account_data/:type'))
+  @Put(clientRoutes('legacy', 'user/:userId/rooms/:roomId/account_data/:type'))
   async putRoom(
     @CurrentRequester() requester: Requester,
     @Param('userId') userId: string,
@@ -51,7 +51,7 @@ export class AccountDataController {
     return {};
   }
 
-  @Get(clientPaths('legacy', 'user/:userId/rooms/:roomId/tags'))
+  @Get(clientRoutes('legacy', 'user/:userId/rooms/:roomId/tags'))
   getTags(
     @CurrentRequester() requester: Requester,
     @Param('userId') userId: string,
@@ -60,7 +60,7 @@ export class AccountDataController {
     return this.accountData.getTags(requester, userId, roomId);
   }
 
-  @Put(clientPaths('legacy', 'user/:userId/rooms/:roomId/tags/:tag'))
+  @Put(clientRoutes('legacy', 'user/:userId/rooms/:roomId/tags/:tag'))
   async putTag(
     @CurrentRequester() requester: Requester,
     @Param('userId') userId: string,
@@ -72,7 +72,7 @@ export class AccountDataController {
     return {};
   }
 
-  @Delete(clientPaths('legacy', 'user/:userId/rooms/:roomId/tags/:tag'))
+  @Delete(clientRoutes('legacy', 'user/:userId/rooms/:roomId/tags/:tag'))
   async deleteTag(
     @CurrentRequester() requester: Requester,
     @Param('userId') userId: string,

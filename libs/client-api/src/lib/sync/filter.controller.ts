@@ -2,14 +2,14 @@ import { Body, Controller, Get, Param, Post } from '@nestjs/common';
 
 import { FilterService } from '@chat/handlers';
 import { CurrentRequester, type Requester } from '@chat/platform';
-import { clientPaths } from '@chat/routing';
+import { clientRoutes } from '@chat/routing';
 
 /** Sync filters: upload one, read it back by id. */
 @Controller()
 export class FilterController {
   constructor(private readonly filters: FilterService) {}
 
-  @Post(clientPaths('legacy', 'user/:userId/filter'))
+  @Post(clientRoutes('legacy', 'user/:userId/filter'))
   create(
     @CurrentRequester() requester: Requester,
     @Param('userId') userId: string,
@@ -18,7 +18,7 @@ export class FilterController {
     return this.filters.create(requester, userId, body);
   }
 
-  @Get(clientPaths('legacy', 'user/:userId/filter/:filterId'))
+  @Get(clientRoutes('legacy', 'user/:userId/filter/:filterId'))
   get(
     @CurrentRequester() requester: Requester,
     @Param('userId') userId: string,

@@ -2,18 +2,18 @@ import { Body, Controller, Get, Param, Put } from '@nestjs/common';
 
 import { PresenceService } from '@chat/handlers';
 import { CurrentRequester, type Requester } from '@chat/platform';
-import { clientPaths } from '@chat/routing';
+import { clientRoutes } from '@chat/routing';
 
 @Controller()
 export class PresenceController {
   constructor(private readonly presence: PresenceService) {}
 
-  @Get(clientPaths('legacy', 'presence/:userId/status'))
+  @Get(clientRoutes('legacy', 'presence/:userId/status'))
   get(@CurrentRequester() requester: Requester, @Param('userId') userId: string) {
     return this.presence.getStatus(requester, userId);
   }
 
-  @Put(clientPaths('legacy', 'presence/:userId/status'))
+  @Put(clientRoutes('legacy', 'presence/:userId/status'))
   async put(
     @CurrentRequester() requester: Requester,
     @Param('userId') userId: string,

@@ -2,7 +2,7 @@ import { Body, Controller, Delete, Get, Param, Put, Query } from '@nestjs/common
 
 import { PushRulesService } from '@chat/handlers';
 import { CurrentRequester, type Requester } from '@chat/platform';
-import { clientPaths } from '@chat/routing';
+import { clientRoutes } from '@chat/routing';
 
 import { IsOptional, IsString } from 'class-validator';
 
@@ -24,22 +24,22 @@ const RULE = 'pushrules/global/:kind/:ruleId';
 export class PushRulesController {
   constructor(private readonly rules: PushRulesService) {}
 
-  @Get(clientPaths('legacy', 'pushrules'))
+  @Get(clientRoutes('legacy', 'pushrules'))
   getAll(@CurrentRequester() requester: Requester) {
     return this.rules.getAll(requester);
   }
 
-  @Get(clientPaths('legacy', 'pushrules/global'))
+  @Get(clientRoutes('legacy', 'pushrules/global'))
   async getGlobal(@CurrentRequester() requester: Requester) {
     return (await this.rules.getAll(requester)).global;
   }
 
-  @Get(clientPaths('legacy', RULE))
+  @Get(clientRoutes('legacy', RULE))
   get(@CurrentRequester() requester: Requester, @Param() p: Record<string, string>) {
     return this.rules.getRule(requester, p['kind'], p['ruleId']);
   }
 
-  @Put(clientPaths('legacy', RULE))
+  @Put(clientRoutes('legacy', RULE))
   async put(
     @CurrentRequester() requester: Requester,
     @Param() p: Record<string, string>,
@@ -50,19 +50,19 @@ export class PushRulesController {
     return {};
   }
 
-  @Delete(clientPaths('legacy', RULE))
+  @Delete(clientRoutes('legacy', RULE))
   async delete(@CurrentRequester() requester: Requester, @Param() p: Record<string, string>) {
     await this.rules.deleteRule(requester, p['kind'], p['ruleId']);
     return {};
   }
 
-  @Get(clientPaths('legacy', `${RULE}/enabled`))
+  @Get(clientRoutes('legacy', `${RULE}/enabled`))
   async getEnabled(@CurrentRequester() requester: Requester, @Param() p: Record<string, string>) {
     const rule = await this.rules.getRule(requester, p['kind'], p['ruleId']);
     return { enabled: rule.enabled };
   }
 
-  @Put(clientPaths('legacy', `${RULE}/enabled`))
+  @Put(clientRoutes('legacy', `${RULE}/enabled`))
   async putEnabled(
     @CurrentRequester() requester: Requester,
     @Param() p: Record<string, string>,
@@ -72,13 +72,13 @@ export class PushRulesController {
     return {};
   }
 
-  @Get(clientPaths('legacy', `${RULE}/actions`))
+  @Get(clientRoutes('legacy', `${RULE}/actions`))
   async getActions(@CurrentRequester() requester: Requester, @Param() p: Record<string, string>) {
     const rule = await this.rules.getRule(requester, p['kind'], p['ruleId']);
     return { actions: rule.actions };
   }
 
-  @Put(clientPaths('legacy', `${RULE}/actions`))
+  @Put(clientRoutes('legacy', `${RULE}/actions`))
   async putActions(
     @CurrentRequester() requester: Requester,
     @Param() p: Record<string, string>,

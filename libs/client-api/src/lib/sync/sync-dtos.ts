@@ -1,29 +1,24 @@
 import { IsOptional, IsString } from 'class-validator';
 
+import type { SyncQuery } from '@chat/handlers';
+import { MatrixError } from '@chat/protocol';
+
 /**
  * Query strings stay strings here: the services parse numbers and booleans themselves so that
  * every malformed value gets the same M_INVALID_PARAM wording.
  */
-export class SyncQueryDto {
-  @IsOptional()
-  @IsString()
-  since?: string;
+const SYNC_PARAMS = ['since', 'timeout', 'full_state', 'set_presence', 'filter'] as const;
 
-  @IsOptional()
-  @IsString()
-  timeout?: string;
-
-  @IsOptional()
-  @IsString()
-  full_state?: string;
-
-  @IsOptional()
-  @IsString()
-  set_presence?: string;
-
-  @IsOptional()
-  @IsString()
-  filter?: string;
+/** `/sync`'s query: each known parameter at most once, as text; unknown ones are ignored. */
+export function syncQuery(raw: Record<string, unknown>): SyncQuery {
+  const out: SyncQuery = {};
+  for (const name of SYNC_PARAMS) {
+    const value = raw[name];
+    if (value === undefined) continue;
+    if (typeof value !== 'string') throw MatrixError.invalidParam(`${name} must be given once`);
+    out[name] = value;
+  }
+  return out;
 }
 
 export class EventsQuery {

@@ -2,7 +2,7 @@ import { Body, Controller, Param, Put } from '@nestjs/common';
 
 import { ToDeviceService } from '@chat/handlers';
 import { CurrentRequester, RateLimit, type Requester } from '@chat/platform';
-import { clientPaths } from '@chat/routing';
+import { clientRoutes } from '@chat/routing';
 
 import { EventFieldPipe } from '../rooms/id-params';
 
@@ -11,7 +11,7 @@ import { EventFieldPipe } from '../rooms/id-params';
 export class ToDeviceController {
   constructor(private readonly toDevice: ToDeviceService) {}
 
-  @Put(clientPaths('current', 'sendToDevice/:eventType/:txnId'))
+  @Put(clientRoutes('current', 'sendToDevice/:eventType/:txnId'))
   @RateLimit((c) => c.rcMessage, 'user')
   async send(
     @CurrentRequester() requester: Requester,

@@ -2,7 +2,13 @@ import { Injectable, type OnModuleDestroy, type OnModuleInit } from '@nestjs/com
 
 import { EventStore } from '@chat/storage';
 import { RoomEventWriter } from '@chat/stream-writers';
-import { Notifier, type StreamKey, type StreamToken, type WaitCallback } from '@chat/streams';
+import {
+  Notifier,
+  StreamChangeCache,
+  type StreamKey,
+  type StreamToken,
+  type WaitCallback,
+} from '@chat/streams';
 
 import { TypingService } from '../rooms/typing.service';
 import { PushRulesService } from './push-rules.service';
@@ -16,6 +22,9 @@ import { SyncTokens } from './sync-tokens';
 @Injectable()
 export class StreamNotifier implements OnModuleInit, OnModuleDestroy {
   private readonly notifier: Notifier;
+  /** Rooms by the stream ordering of their latest event, and users by their latest membership. */
+  private readonly roomChanges: StreamChangeCache;
+  private readonly membershipChanges: StreamChangeCache;
   private readonly unsubscribe: Array<() => void> = [];
 
   constructor(
@@ -26,11 +35,21 @@ export class StreamNotifier implements OnModuleInit, OnModuleDestroy {
     private readonly pushRules: PushRulesService,
   ) {
     this.notifier = new Notifier({ currentToken: () => tokens.currentToken() });
+    const start = tokens.currentToken().get('room').maxPos();
+    this.roomChanges = new StreamChangeCache(start);
+    this.membershipChanges = new StreamChangeCache(start);
   }
 
   onModuleInit(): void {
     this.unsubscribe.push(
       this.writer.onPersisted((roomId, stored) => {
+        // The caches first: the syncs woken below must find these changes.
+        for (const s of stored) {
+          this.roomChanges.entityChanged(roomId, s.streamOrdering);
+          if (s.event.type === 'm.room.member' && s.event.stateKey !== undefined) {
+            this.membershipChanges.entityChanged(s.event.stateKey, s.streamOrdering);
+          }
+        }
         this.notifier.notifyNewRoomEvents(
           stored.map((s) => ({
             writer: s.instanceName,
@@ -63,6 +82,20 @@ export class StreamNotifier implements OnModuleInit, OnModuleDestroy {
     callback: WaitCallback<T>,
   ): Promise<T | null> {
     return this.notifier.waitForEvents(userId, rooms, from, timeoutMs, callback);
+  }
+
+  /**
+   * Those of `rooms` with events after stream ordering `since`; null when `since` predates what
+   * this process has seen (then the database knows).
+   */
+  roomsChangedSince(rooms: Iterable<string>, since: number): string[] | null {
+    if (since < this.roomChanges.earliestKnown) return null;
+    return this.roomChanges.changedSince(rooms, since);
+  }
+
+  /** False only when the user's membership certainly did not change after `since`. */
+  membershipChangedSince(userId: string, since: number): boolean {
+    return this.membershipChanges.hasEntityChanged(userId, since);
   }
 
   receiptsChanged(roomId: string): void {

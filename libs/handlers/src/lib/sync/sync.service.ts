@@ -43,6 +43,7 @@ const FUTURE_TOKEN_POLL_MS = 50;
 /** To-device messages per response; the rest follow in the next sync. */
 const TO_DEVICE_LIMIT = 100;
 const MAX_HEROES = 5;
+const MAX_TRACKED_DEVICES = 100_000;
 /** Stripped state an invitee or knocker sees (Synapse's default `room_prejoin_state`). */
 const PREJOIN_STATE_TYPES = [
   'm.room.create',
@@ -108,6 +109,8 @@ interface SyncResult {
 @Injectable()
 export class SyncService {
   private readonly lazyMembers = new LazyMemberCache();
+  /** device → to-device position already acknowledged (deleted up to), least recent first. */
+  private readonly toDeviceAcked = new Map<string, number>();
 
   constructor(
     @Inject(HOMESERVER_CONFIG) private readonly config: HomeserverConfig,
@@ -135,7 +138,7 @@ export class SyncService {
     const timeoutMs = parseTimeout(query.timeout);
     const fullState = parseBoolean(query.full_state, 'full_state');
     await this.presenceService.syncActivity(requester.userId, parseSetPresence(query.set_presence));
-    const device = `${requester.userId}|${requester.deviceId}`;
+    const device = deviceKey(requester);
     if (query.since === undefined) {
       this.lazyMembers.reset(device);
       return this.respond(
@@ -181,7 +184,7 @@ export class SyncService {
     timeoutMs: number,
     filter: Filter,
   ): Promise<{ result: Json; next: StreamToken }> {
-    const device = `${requester.userId}|${requester.deviceId}`;
+    const device = deviceKey(requester);
     const request: SyncRequest = { requester, filter, since: from, fullState: false, device };
     const rooms = await this.events.getRoomsForUser(requester.userId, ['join']);
     let last: SyncResult | null = null;
@@ -205,7 +208,7 @@ export class SyncService {
     requester: Requester,
     filter: Filter,
   ): Promise<{ result: Json; next: StreamToken }> {
-    const device = `${requester.userId}|${requester.deviceId}`;
+    const device = deviceKey(requester);
     const result = await this.compute(
       { requester, filter, since: null, fullState: false, device },
       this.now(),
@@ -260,11 +263,20 @@ export class SyncService {
     }
   }
 
-  /** A sync from `since` proves the device received every to-device message up to it. */
+  /**
+   * A sync from `since` proves the device received every to-device message up to it. Each
+   * device's acknowledged position is remembered, so the steady stream of syncs with nothing
+   * new to acknowledge costs no write.
+   */
   private async acknowledgeToDevice(requester: Requester, since: StreamToken): Promise<void> {
     const upTo = since.get('to_device');
-    if (upTo > 0) {
-      await this.toDevice.deleteMessagesForDevice(requester.userId, requester.deviceId, upTo);
+    const device = deviceKey(requester);
+    if (upTo <= (this.toDeviceAcked.get(device) ?? 0)) return;
+    await this.toDevice.deleteMessagesForDevice(requester.userId, requester.deviceId, upTo);
+    this.toDeviceAcked.delete(device);
+    this.toDeviceAcked.set(device, upTo);
+    if (this.toDeviceAcked.size > MAX_TRACKED_DEVICES) {
+      this.toDeviceAcked.delete(this.toDeviceAcked.keys().next().value as string);
     }
   }
 
@@ -296,7 +308,9 @@ export class SyncService {
       currentMembership: 'join',
       departedAt: null,
     });
-    const forgotten = await this.events.getForgottenRooms(userId);
+    let forgottenRooms: Set<string> | null = null;
+    const forgotten = async (): Promise<Set<string>> =>
+      (forgottenRooms ??= await this.events.getForgottenRooms(userId));
     if (since === null) {
       for (const roomId of joined) {
         plans.push({
@@ -319,7 +333,7 @@ export class SyncService {
         }
       }
       for (const roomId of await this.events.getRoomsForUser(userId, ['leave', 'ban'])) {
-        if (!roomAllowed(roomId) || forgotten.has(roomId)) continue;
+        if (!roomAllowed(roomId) || (await forgotten()).has(roomId)) continue;
         const access = await this.access.requireReadAccess(userId, roomId).catch(() => null);
         const departed = access?.departedAt;
         if (!access || !departed) continue;
@@ -338,7 +352,7 @@ export class SyncService {
       const sinceRoom = since.get('room');
       const latest = new Map<string, MembershipChange>();
       const joinedInRange = new Set<string>();
-      if (changed('room')) {
+      if (changed('room') && this.notifier.membershipChangedSince(userId, sinceRoom.min)) {
         const changes = (
           await this.events.getMembershipChanges(userId, sinceRoom.min, roomUpTo)
         ).filter((c) => isRowInRange(sinceRoom, now.get('room'), c.instanceName, c.streamOrdering));
@@ -350,7 +364,10 @@ export class SyncService {
         }
       }
       const roomsWithEvents = changed('room')
-        ? await this.events.getRoomsChangedBetween(sinceRoom.min, roomUpTo)
+        ? new Set(
+            this.notifier.roomsChangedSince(joined, sinceRoom.min) ??
+              (await this.events.getRoomsChangedBetween(sinceRoom.min, roomUpTo)),
+          )
         : new Set<string>();
       const ephemeralRooms = await this.roomsWithEphemeralChanges(since, now, joined, userId);
       for (const roomId of joined) {
@@ -374,7 +391,7 @@ export class SyncService {
         else if (change.membership === 'knock') knocks.push(change);
         else if (
           (change.membership === 'leave' || change.membership === 'ban') &&
-          !forgotten.has(change.roomId)
+          !(await forgotten()).has(change.roomId)
         ) {
           const departedAt = (await this.events.getEvents([change.eventId])).get(change.eventId);
           if (!departedAt) continue;
@@ -914,6 +931,10 @@ export class SyncService {
     for (const user of changedUsers) left.delete(user);
     return { changed: [...changedUsers], left: [...left] };
   }
+}
+
+function deviceKey(requester: Requester): string {
+  return `${requester.userId}|${requester.deviceId}`;
 }
 
 /** Fields every response carries, filled once end-to-end encryption lands. */

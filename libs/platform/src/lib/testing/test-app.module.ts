@@ -57,7 +57,7 @@ const c = '/chat/client/v3';
 @Controller()
 class TestController {
   @Public()
-  @Get([`${c}/public`, '/_matrix/client/v3/public'])
+  @Get(`${c}/public`)
   publicRoute(@ClientIp() ip: string): { ip: string } {
     return { ip };
   }
@@ -117,7 +117,7 @@ class TestController {
   }
 
   @Public()
-  @Post('/_matrix/media/v3/upload')
+  @Post('/chat/media/v3/upload')
   upload(@Body() body: unknown): { raw: boolean; length: number } {
     return { raw: Buffer.isBuffer(body), length: Buffer.isBuffer(body) ? body.length : -1 };
   }

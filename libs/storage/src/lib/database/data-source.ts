@@ -53,6 +53,13 @@ export function buildDataSourceOptions(config: DatabaseConfig): DataSourceOption
       driver: require('better-sqlite3'),
       database,
       enableWAL: database !== ':memory:',
+      // In WAL mode NORMAL syncs at checkpoints, not at every commit: a commit survives the
+      // process being killed (the non-negotiable), and only an OS crash or power cut can lose
+      // the last ones. better-sqlite3 is synchronous, so an fsync per commit would stall the
+      // whole event loop. PostgreSQL is the engine for stronger guarantees.
+      prepareDatabase: (db: { pragma(source: string): unknown }) => {
+        db.pragma('synchronous = NORMAL');
+      },
       timeout: 10_000,
     };
   }

@@ -191,4 +191,44 @@ describe.each(testDatabaseConfigs())('SqlDatabase on %s', (engine, create) => {
       }
     });
   });
+
+  it('lets standalone reads run while a transaction is open, seeing only committed data', async () => {
+    await storage.database.query(
+      'INSERT INTO registration_tokens (token, uses_allowed, pending, completed, expiry_time) VALUES ($1, NULL, 0, 0, NULL)',
+      ['open-txn'],
+    );
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    let entered!: () => void;
+    const inside = new Promise<void>((resolve) => (entered = resolve));
+    const txn = storage.database.runInteraction('holdOpen', async (t) => {
+      await t.query('UPDATE registration_tokens SET completed = 7 WHERE token = $1', ['open-txn']);
+      entered();
+      await held;
+    });
+    await inside;
+    // Answered while the writer still holds its transaction, and without its uncommitted change.
+    const [row] = await storage.database.query<{ completed: number }>(
+      'SELECT completed FROM registration_tokens WHERE token = $1',
+      ['open-txn'],
+    );
+    expect(Number(row.completed)).toBe(0);
+    release();
+    await txn;
+    const [after] = await storage.database.query<{ completed: number }>(
+      'SELECT completed FROM registration_tokens WHERE token = $1',
+      ['open-txn'],
+    );
+    expect(Number(after.completed)).toBe(7);
+  });
+
+  if (engine === 'sqlite') {
+    it('syncs the write-ahead log at checkpoints, not at every commit', async () => {
+      // Asked inside an interaction: that is the writing connection.
+      const [row] = await storage.database.runInteraction('pragma', (t) =>
+        t.query<{ synchronous: number }>('PRAGMA synchronous'),
+      );
+      expect(Number(row.synchronous)).toBe(1);
+    });
+  }
 });

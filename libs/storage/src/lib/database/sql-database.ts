@@ -47,15 +47,23 @@ class SqlTxn implements Txn {
 /**
  * `Database` over a TypeORM DataSource. Each interaction holds one QueryRunner (one connection)
  * for its transaction. PostgreSQL runs REPEATABLE READ and re-runs the function on 40001/40P01;
- * SQLite has a single connection, so interactions and standalone queries take turns on a mutex.
+ * SQLite writes through one connection, so interactions and standalone writes take turns on a
+ * mutex; standalone reads of a file database use a read-only connection of their own.
  */
 export class SqlDatabase extends Database {
   readonly engine: 'sqlite' | 'postgres';
   private readonly logger = new Logger('Database');
   private readonly mutex = new AsyncMutex();
   private readonly current = new AsyncLocalStorage<{ active: boolean; name: string }>();
-  /** Declared column types per SQLite statement, to turn BOOLEAN columns back into booleans. */
+  /** Prepared statements of the SQLite connection. */
   private readonly sqliteStatements = new Map<string, BetterSqlite3.Statement>();
+  /**
+   * SQLite file databases get a second, read-only connection for standalone reads: in WAL mode
+   * it sees every committed write and never waits for the writer's transactions, so reads skip
+   * the queue every write has to take.
+   */
+  private sqliteReader: BetterSqlite3.Database | null = null;
+  private readonly readerStatements = new Map<string, BetterSqlite3.Statement>();
 
   constructor(readonly dataSource: DataSource) {
     super();
@@ -90,6 +98,14 @@ export class SqlDatabase extends Database {
 
   /** One statement outside any interaction (autocommit): hot-path reads, position upserts. */
   query<T = Row>(sql: string, params: unknown[] = []): Promise<T[]> {
+    const reader = this.engine === 'sqlite' ? this.readerFor(sql, params) : null;
+    if (reader) {
+      try {
+        return Promise.resolve(runSqlite(reader.statement, reader.params) as T[]);
+      } catch (err) {
+        return Promise.reject(err);
+      }
+    }
     return this.exclusive(async () => {
       const runner = this.dataSource.createQueryRunner();
       try {
@@ -101,6 +117,8 @@ export class SqlDatabase extends Database {
   }
 
   async close(): Promise<void> {
+    this.sqliteReader?.close();
+    this.sqliteReader = null;
     if (this.dataSource.isInitialized) {
       await this.exclusive(() => this.dataSource.destroy());
     }
@@ -144,41 +162,41 @@ export class SqlDatabase extends Database {
       return (await runner.query(sql, params, true)).records as Row[];
     }
     const rewritten = toSqlitePlaceholders(sql, params);
-    const statement = this.sqliteStatement(rewritten.sql);
-    const bound = rewritten.params.map(toSqliteValue);
-    if (!statement.reader) {
-      statement.run(...bound);
-      return [];
-    }
-    const booleans = statement
-      .columns()
-      .filter((column) => column.type?.toUpperCase() === 'BOOLEAN')
-      .map((column) => column.name);
-    const rows = statement.all(...bound) as Row[];
-    if (booleans.length > 0) {
-      for (const row of rows) {
-        for (const column of booleans) {
-          if (row[column] !== null) row[column] = Boolean(row[column]);
-        }
-      }
-    }
-    return rows;
+    const driver = this.dataSource.driver as unknown as {
+      databaseConnection: BetterSqlite3.Database;
+    };
+    const statement = cachedStatement(
+      this.sqliteStatements,
+      driver.databaseConnection,
+      rewritten.sql,
+    );
+    return runSqlite(statement, rewritten.params.map(toSqliteValue));
   }
 
-  private sqliteStatement(sql: string): BetterSqlite3.Statement {
-    let statement = this.sqliteStatements.get(sql);
-    if (!statement) {
-      const driver = this.dataSource.driver as unknown as {
-        databaseConnection: BetterSqlite3.Database;
-      };
-      statement = driver.databaseConnection.prepare(sql);
-      this.sqliteStatements.set(sql, statement);
-      if (this.sqliteStatements.size > SQLITE_STATEMENT_CACHE_SIZE) {
-        const oldest = this.sqliteStatements.keys().next().value;
-        if (oldest !== undefined) this.sqliteStatements.delete(oldest);
-      }
-    }
-    return statement;
+  /** The read-only statement for `sql` on the reader connection, or null if it must write. */
+  private readerFor(
+    sql: string,
+    params: unknown[],
+  ): { statement: BetterSqlite3.Statement; params: unknown[] } | null {
+    if (this.current.getStore()?.active) return null;
+    const reader = this.reader();
+    if (!reader) return null;
+    const rewritten = toSqlitePlaceholders(sql, params);
+    const statement = cachedStatement(this.readerStatements, reader, rewritten.sql);
+    return statement.readonly ? { statement, params: rewritten.params.map(toSqliteValue) } : null;
+  }
+
+  private reader(): BetterSqlite3.Database | null {
+    if (this.sqliteReader || !this.dataSource.isInitialized) return this.sqliteReader;
+    const options = this.dataSource.options as { database?: unknown; driver?: unknown };
+    const file = options.database;
+    if (typeof file !== 'string' || file === ':memory:' || file === '') return null;
+    const Driver = options.driver as new (
+      file: string,
+      opts: { readonly: boolean; fileMustExist: boolean },
+    ) => BetterSqlite3.Database;
+    this.sqliteReader = new Driver(file, { readonly: true, fileMustExist: true });
+    return this.sqliteReader;
   }
 
   private async runRollbackHooks(name: string, hooks: Hooks, err: unknown): Promise<void> {
@@ -203,6 +221,44 @@ async function runCommitHooks(hooks: Hooks): Promise<void> {
     }
   }
   if (firstError !== undefined) throw firstError;
+}
+
+function cachedStatement(
+  cache: Map<string, BetterSqlite3.Statement>,
+  connection: BetterSqlite3.Database,
+  sql: string,
+): BetterSqlite3.Statement {
+  let statement = cache.get(sql);
+  if (!statement) {
+    statement = connection.prepare(sql);
+    cache.set(sql, statement);
+    if (cache.size > SQLITE_STATEMENT_CACHE_SIZE) {
+      const oldest = cache.keys().next().value;
+      if (oldest !== undefined) cache.delete(oldest);
+    }
+  }
+  return statement;
+}
+
+/** Runs a prepared statement; declared BOOLEAN columns come back as booleans. */
+function runSqlite(statement: BetterSqlite3.Statement, bound: unknown[]): Row[] {
+  if (!statement.reader) {
+    statement.run(...bound);
+    return [];
+  }
+  const booleans = statement
+    .columns()
+    .filter((column) => column.type?.toUpperCase() === 'BOOLEAN')
+    .map((column) => column.name);
+  const rows = statement.all(...bound) as Row[];
+  if (booleans.length > 0) {
+    for (const row of rows) {
+      for (const column of booleans) {
+        if (row[column] !== null) row[column] = Boolean(row[column]);
+      }
+    }
+  }
+  return rows;
 }
 
 function toSqliteValue(value: unknown): unknown {
