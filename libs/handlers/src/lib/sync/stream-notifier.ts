@@ -93,6 +93,11 @@ export class StreamNotifier implements OnModuleInit, OnModuleDestroy {
     return this.roomChanges.changedSince(rooms, since);
   }
 
+  /** False only when the room certainly has no event after stream ordering `position`. */
+  roomChangedAfter(roomId: string, position: number): boolean {
+    return this.roomChanges.hasEntityChanged(roomId, position);
+  }
+
   /** False only when the user's membership certainly did not change after `since`. */
   membershipChangedSince(userId: string, since: number): boolean {
     return this.membershipChanges.hasEntityChanged(userId, since);

@@ -87,6 +87,11 @@ interface RoomPlan {
   section: 'join' | 'leave';
   /** Full state at the timeline's start (initial, newly joined, full_state) instead of a delta. */
   full: boolean;
+  /**
+   * Joined since the client's token: its timeline may repeat events the client saw before it
+   * left, so it is always marked limited (as Synapse) and the client re-reads from prev_batch.
+   */
+  newlyJoined?: boolean;
   /** Exclusive lower stream bound of the timeline; EARLIEST for "the latest events". */
   after: number;
   upTo: number;
@@ -379,6 +384,7 @@ export class SyncService {
           roomId,
           section: 'join',
           full: newlyJoined || request.fullState,
+          newlyJoined,
           after: newlyJoined ? EARLIEST : sinceRoom.min,
           upTo: roomUpTo,
           access: memberJoinAccess(roomId),
@@ -593,7 +599,8 @@ export class SyncService {
           isRowInRange(sinceRoom, nowRoom, s.instanceName, s.streamOrdering),
         );
       }
-      const limited = newestFirst.length > limit;
+      const limited =
+        newestFirst.length > limit || (plan.newlyJoined === true && newestFirst.length > 0);
       const page = newestFirst.slice(0, limit).reverse();
       const timeline = await this.visibleTimeline(plan, page, joinedAt.get(plan.roomId));
       const stateFilter = roomFilter.state ?? {};
@@ -629,7 +636,8 @@ export class SyncService {
       const room: Json = {};
       const formattedTimeline = await this.formatEvents(requester, timeline, filter);
       const timelineBody: Json = { events: formattedTimeline, limited };
-      const first = page[0];
+      // Just before the first event the client gets: hidden ones before it stay reachable.
+      const first = timeline[0] ?? page[0];
       if (first)
         timelineBody['prev_batch'] = `t${first.topologicalOrdering}-${first.streamOrdering}`;
       else if (sinceRoom)
@@ -712,15 +720,15 @@ export class SyncService {
   }
 
   /**
-   * A joined room's timeline ends at its newest events, so the state at its start is the current
-   * state with the timeline's own state changes undone: no walk through state groups. A state
-   * event persisted after `now` may then show up early; the next sync repeats it in its timeline.
+   * When the timeline ends at the room's newest event, the state at its start is the current
+   * state with the timeline's own state changes undone: no walk through state groups. If events
+   * arrived after `upTo`, the current state is ahead of the timeline and the groups decide.
    */
   private async stateAtTimelineStart(
     plan: RoomPlan,
     page: readonly StoredEvent[],
   ): Promise<StateMap<string>> {
-    if (plan.section === 'join') {
+    if (plan.section === 'join' && !this.notifier.roomChangedAfter(plan.roomId, plan.upTo)) {
       const state = new Map(await this.events.getCurrentState(plan.roomId));
       for (const stored of [...page].reverse()) {
         const { type, stateKey } = stored.event;
