@@ -19,13 +19,20 @@ const WORD_CHAR = /^[A-Za-z0-9_]$/;
 export function globMatches(pattern: string, value: string, mode: GlobMode): boolean {
   const segments = pattern
     .split('*')
-    .map((run) => Array.from(run, (char) => (char === '?' ? null : fold(char))));
+    .map((run) => foldChars(run).map((char) => (char === '?' ? null : char)));
   return matchSegments(segments, value, mode);
 }
 
 /** Whether `phrase`, taken literally (no wildcards), occurs in `value` between word boundaries. */
 export function containsPhrase(phrase: string, value: string): boolean {
-  return matchSegments([Array.from(phrase, fold)], value, 'words');
+  return matchSegments([foldChars(phrase)], value, 'words');
+}
+
+const ASCII = /^[\x00-\x7f]*$/;
+
+/** The code points of `text`, case-folded; ASCII (nearly every body) folds in one call. */
+function foldChars(text: string): string[] {
+  return ASCII.test(text) ? Array.from(text.toLowerCase()) : Array.from(text, fold);
 }
 
 // Upper then lower so that e.g. `ς` and `σ` (both `Σ` in upper case) compare equal.
@@ -35,7 +42,7 @@ function fold(char: string): string {
 
 function matchSegments(segments: Segments, value: string, mode: GlobMode): boolean {
   const raw = Array.from(value);
-  const chars = raw.map(fold);
+  const chars = ASCII.test(value) ? Array.from(value.toLowerCase()) : raw.map(fold);
   const n = chars.length;
   // A word boundary is any position not strictly between two word characters.
   const wordBoundary = (i: number) =>
