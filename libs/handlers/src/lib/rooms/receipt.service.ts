@@ -120,7 +120,7 @@ export class ReceiptService {
       const current = await this.loadInRoom(roomId, existing.eventId);
       if (current && current.streamOrdering >= target.streamOrdering) return;
     }
-    await this.receipts.upsertReceipt({
+    const position = await this.receipts.upsertReceipt({
       roomId,
       receiptType,
       userId,
@@ -128,7 +128,7 @@ export class ReceiptService {
       eventId: target.event.eventId,
       data: { ts: this.clock.now() },
     });
-    this.notifier.receiptsChanged(roomId);
+    this.notifier.receiptsChanged(roomId, position);
   }
 
   /** Synapse orders the marker by (topological, stream) ordering, the room's history order. */
@@ -146,10 +146,10 @@ export class ReceiptService {
         return;
       }
     }
-    await this.accountData.putAccountData(userId, roomId, FULLY_READ, {
+    const position = await this.accountData.putAccountData(userId, roomId, FULLY_READ, {
       event_id: target.event.eventId,
     });
-    this.notifier.accountDataChanged(userId);
+    this.notifier.accountDataChanged(userId, position);
   }
 
   /** The event, unless it is gone or belongs to another room: then the new one counts as ahead. */

@@ -93,8 +93,8 @@ export class AccountDataService {
     type: string,
     content: Record<string, unknown>,
   ): Promise<void> {
-    await this.accountData.putAccountData(userId, roomId, type, content);
-    this.notifier.accountDataChanged(userId);
+    const position = await this.accountData.putAccountData(userId, roomId, type, content);
+    this.notifier.accountDataChanged(userId, position);
   }
 
   private async tags(userId: string, roomId: string): Promise<Record<string, unknown>> {

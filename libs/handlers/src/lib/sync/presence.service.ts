@@ -87,8 +87,8 @@ export class PresenceService {
     if (this.lastSyncWrites.get(record.userId)?.ts !== record.lastActiveTs) {
       this.lastSyncWrites.delete(record.userId);
     }
-    await this.presence.setPresence(record);
-    await this.notifier.presenceChanged(record.userId);
+    const position = await this.presence.setPresence(record);
+    await this.notifier.presenceChanged(record.userId, position);
   }
 
   /** Visible to the user and to users sharing a room with them. */

@@ -46,12 +46,13 @@ function parseConditions(value: unknown): PushCondition[] {
  */
 @Injectable()
 export class PushRulesService {
-  private readonly listeners = new Set<(userId: string) => void>();
+  private readonly listeners = new Set<(userId: string, position: number) => void>();
 
   constructor(private readonly store: PushRuleStore) {}
 
   /** Calls `listener` with the user id after each change of a user's rules commits. */
-  onChange(listener: (userId: string) => void): () => void {
+  /** Called after each write with the user and the `push_rules` stream position it got. */
+  onChange(listener: (userId: string, position: number) => void): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
   }
@@ -165,8 +166,8 @@ export class PushRulesService {
     userId: string,
     change: Parameters<PushRuleStore['updateUserRules']>[1],
   ): Promise<void> {
-    await this.store.updateUserRules(userId, change);
-    for (const listener of this.listeners) listener(userId);
+    const position = await this.store.updateUserRules(userId, change);
+    for (const listener of this.listeners) listener(userId, position);
   }
 
   private checkKind(kind: string): PushRuleKind {

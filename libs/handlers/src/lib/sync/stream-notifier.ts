@@ -2,13 +2,7 @@ import { Injectable, type OnModuleDestroy, type OnModuleInit } from '@nestjs/com
 
 import { EventStore } from '@chat/storage';
 import { RoomEventWriter } from '@chat/stream-writers';
-import {
-  Notifier,
-  StreamChangeCache,
-  type StreamKey,
-  type StreamToken,
-  type WaitCallback,
-} from '@chat/streams';
+import { Notifier, StreamChangeCache, type StreamToken, type WaitCallback } from '@chat/streams';
 
 import { TypingService } from '../rooms/typing.service';
 import { PushRulesService } from './push-rules.service';
@@ -26,6 +20,8 @@ export class StreamNotifier implements OnModuleInit, OnModuleDestroy {
   private readonly roomChanges: StreamChangeCache;
   private readonly membershipChanges: StreamChangeCache;
   private readonly unsubscribe: Array<() => void> = [];
+  /** Notifications for writes the stream's position does not cover yet, by token key. */
+  private readonly pending = new Map<NotifiedKey, PendingNotification[]>();
 
   constructor(
     private readonly tokens: SyncTokens,
@@ -65,7 +61,14 @@ export class StreamNotifier implements OnModuleInit, OnModuleDestroy {
       this.typing.onChange((change) =>
         this.notifier.onNewEvent('typing', change.position, { rooms: [change.roomId] }),
       ),
-      this.pushRules.onChange((userId) => this.notifyStream('push_rules', { users: [userId] })),
+      this.pushRules.onChange((userId, position) =>
+        this.notifyStream('push_rules', { users: [userId] }, position),
+      ),
+      // Events persisted while an earlier id was in flight are announced once it lands.
+      this.tokens.onProgress('room', () =>
+        this.notifier.notifyNewRoomEvents([], this.tokens.currentToken().get('room')),
+      ),
+      ...NOTIFIED_KEYS.map((key) => this.tokens.onProgress(key, () => this.releasePending(key))),
     );
   }
 
@@ -103,29 +106,62 @@ export class StreamNotifier implements OnModuleInit, OnModuleDestroy {
     return this.membershipChanges.hasEntityChanged(userId, since);
   }
 
-  receiptsChanged(roomId: string): void {
-    this.notifyStream('receipt', { rooms: [roomId] });
+  /** `position`: the stream id the write got, for this and the methods below. */
+  receiptsChanged(roomId: string, position: number): void {
+    this.notifyStream('receipt', { rooms: [roomId] }, position);
   }
 
-  accountDataChanged(userId: string): void {
-    this.notifyStream('account_data', { users: [userId] });
+  accountDataChanged(userId: string, position: number): void {
+    this.notifyStream('account_data', { users: [userId] }, position);
   }
 
-  toDeviceChanged(userIds: Iterable<string>): void {
-    this.notifyStream('to_device', { users: userIds });
+  toDeviceChanged(userIds: Iterable<string>, position: number): void {
+    this.notifyStream('to_device', { users: [...userIds] }, position);
   }
 
   /** Presence is seen by the user and by everyone sharing a room with them. */
-  async presenceChanged(userId: string): Promise<void> {
+  async presenceChanged(userId: string, position: number): Promise<void> {
     const rooms = await this.events.getRoomsForUser(userId, ['join']);
-    this.notifyStream('presence', { users: [userId], rooms });
+    this.notifyStream('presence', { users: [userId], rooms }, position);
   }
 
-  /** Wakes the targets up to this process's current position in the stream. */
-  private notifyStream<K extends Exclude<StreamKey, 'room' | 'typing'>>(
-    key: K,
-    targets: { users?: Iterable<string>; rooms?: Iterable<string> },
-  ): void {
+  /** Wakes the targets once this process's position in the stream covers the write. */
+  private notifyStream(key: NotifiedKey, targets: Targets, position: number): void {
+    if (this.tokens.covers(key, position)) {
+      this.wake(key, targets);
+      return;
+    }
+    const list = this.pending.get(key) ?? [];
+    list.push({ position, targets });
+    this.pending.set(key, list);
+  }
+
+  private releasePending(key: NotifiedKey): void {
+    const list = this.pending.get(key);
+    if (!list) return;
+    const waiting = list.filter(({ position, targets }) => {
+      if (!this.tokens.covers(key, position)) return true;
+      this.wake(key, targets);
+      return false;
+    });
+    if (waiting.length > 0) this.pending.set(key, waiting);
+    else this.pending.delete(key);
+  }
+
+  private wake<K extends NotifiedKey>(key: K, targets: Targets): void {
     this.notifier.onNewEvent(key, this.tokens.currentToken().get(key), targets);
   }
+}
+
+const NOTIFIED_KEYS = ['receipt', 'account_data', 'push_rules', 'to_device', 'presence'] as const;
+type NotifiedKey = (typeof NOTIFIED_KEYS)[number];
+
+interface Targets {
+  users?: readonly string[];
+  rooms?: readonly string[];
+}
+
+interface PendingNotification {
+  position: number;
+  targets: Targets;
 }

@@ -74,6 +74,8 @@ interface MemberChange {
 /** The parts of one `/sync` computation that stay fixed while a long-poll waits. */
 interface SyncRequest {
   requester: Requester;
+  /** The user's joined rooms (with join positions) and the room position they were read at. */
+  joined?: { at: number; rooms: Map<string, number> };
   filter: Filter;
   since: StreamToken | null;
   fullState: boolean;
@@ -165,7 +167,7 @@ export class SyncService {
       return this.respond(await this.compute(request, this.now()), device);
     }
     let last: SyncResult | null = null;
-    const rooms = await this.events.getRoomsForUser(requester.userId, ['join']);
+    const rooms = (await this.joinedRooms(request)).keys();
     const found = await this.notifier.waitForEvents(
       requester.userId,
       rooms,
@@ -191,7 +193,7 @@ export class SyncService {
   ): Promise<{ result: Json; next: StreamToken }> {
     const device = deviceKey(requester);
     const request: SyncRequest = { requester, filter, since: from, fullState: false, device };
-    const rooms = await this.events.getRoomsForUser(requester.userId, ['join']);
+    const rooms = (await this.joinedRooms(request)).keys();
     let last: SyncResult | null = null;
     const found = await this.notifier.waitForEvents(
       requester.userId,
@@ -301,7 +303,7 @@ export class SyncService {
     let nextBatch = now;
 
     // Room sections: which rooms, and how each is synced.
-    const joinedAt = await this.events.getJoinedRoomPositions(userId);
+    const joinedAt = await this.joinedRooms(request);
     const joined = [...joinedAt.keys()].filter(roomAllowed);
     const plans: RoomPlan[] = [];
     const invites: MembershipChange[] = [];
@@ -494,6 +496,17 @@ export class SyncService {
     const empty = Object.keys(body).length === 0;
     Object.assign(body, emptyExtras());
     return { body, nextBatch, empty, lazySent };
+  }
+
+  /** Read once per request, and again only after a membership change of the user. */
+  private async joinedRooms(request: SyncRequest): Promise<Map<string, number>> {
+    const userId = request.requester.userId;
+    const cached = request.joined;
+    if (cached && !this.notifier.membershipChangedSince(userId, cached.at)) return cached.rooms;
+    const at = this.tokens.currentToken().get('room').maxPos();
+    const rooms = await this.events.getJoinedRoomPositions(userId);
+    request.joined = { at, rooms };
+    return rooms;
   }
 
   /** Was the user already joined before this join (a profile change is a join after a join)? */

@@ -65,6 +65,8 @@ export class ToDeviceService {
       txnId,
       queued,
     );
-    if (streamId !== null) this.notifier.toDeviceChanged(new Set(queued.map((m) => m.userId)));
+    if (streamId !== null) {
+      this.notifier.toDeviceChanged(new Set(queued.map((m) => m.userId)), streamId);
+    }
   }
 }

@@ -2,6 +2,7 @@ import type { MultiWriterIdGenerator } from '@chat/streams';
 import type { SqlDatabase } from '../database/sql-database';
 import { type AccessTokenRecord, type DeviceRecord, DeviceStore } from '../ports/device.store';
 import type { Txn } from '../ports/txn';
+import { LruCache } from './lru-cache';
 import { toNumberOrNull, withTxn } from './with-txn';
 
 interface DeviceRow {
@@ -27,7 +28,18 @@ function toDevice(row: DeviceRow): DeviceRecord {
   };
 }
 
+/** Resolved tokens kept in memory, and how long one may be served without a lookup. */
+const TOKEN_CACHE_SIZE = 50_000;
+const TOKEN_CACHE_TTL_MS = 5 * 60_000;
+
 export class SqlDeviceStore extends DeviceStore {
+  private readonly tokenCache = new LruCache<
+    string,
+    { record: AccessTokenRecord; cachedAt: number }
+  >(TOKEN_CACHE_SIZE);
+  /** Moves on every token deletion, so a lookup that overlapped one is not cached. */
+  private tokenGeneration = 0;
+
   constructor(
     private readonly db: SqlDatabase,
     private readonly deviceLists: MultiWriterIdGenerator<Txn>,
@@ -91,6 +103,7 @@ export class SqlDeviceStore extends DeviceStore {
   deleteDevices(userId: string, deviceIds: string[], txn?: Txn): Promise<void> {
     if (deviceIds.length === 0) return Promise.resolve();
     return withTxn(this.db, 'deleteDevices', txn, async (t) => {
+      this.forgetTokens(t);
       const list = deviceIds.map((_, i) => `$${i + 2}`).join(', ');
       await t.query(`DELETE FROM access_tokens WHERE user_id = $1 AND device_id IN (${list})`, [
         userId,
@@ -147,8 +160,34 @@ export class SqlDeviceStore extends DeviceStore {
     });
   }
 
-  /** The per-request hot path: one query over the unique token_hash index and the users key. */
+  /**
+   * The per-request hot path, answered from memory after the first lookup. Every deletion of
+   * tokens empties the cache, before and after its commit, and a lookup that raced a deletion is
+   * not cached (the generation moved). Other processes' deletions reach this cache only through
+   * the TTL until worker mode replicates cache invalidations.
+   */
   async getAccessToken(tokenHash: string): Promise<AccessTokenRecord | null> {
+    const hit = this.tokenCache.get(tokenHash);
+    if (hit && this.now() - hit.cachedAt < TOKEN_CACHE_TTL_MS) return hit.record;
+    const generation = this.tokenGeneration;
+    const record = await this.lookUpAccessToken(tokenHash);
+    if (record && generation === this.tokenGeneration) {
+      this.tokenCache.set(tokenHash, { record, cachedAt: this.now() });
+    }
+    return record;
+  }
+
+  /** Drops every cached token now and again once `txn` (if any) has committed. */
+  private forgetTokens(txn?: Txn): void {
+    const forget = (): void => {
+      this.tokenGeneration++;
+      this.tokenCache.clear();
+    };
+    forget();
+    txn?.afterCommit(forget);
+  }
+
+  private async lookUpAccessToken(tokenHash: string): Promise<AccessTokenRecord | null> {
     const [row] = await this.db.query<{
       id: number;
       user_id: string;
@@ -173,7 +212,9 @@ export class SqlDeviceStore extends DeviceStore {
   }
 
   async deleteAccessToken(id: number, txn?: Txn): Promise<void> {
+    this.forgetTokens(txn);
     await (txn ?? this.db).query('DELETE FROM access_tokens WHERE id = $1', [id]);
+    if (!txn) this.forgetTokens();
   }
 
   async deleteAccessTokensForUser(
@@ -181,11 +222,13 @@ export class SqlDeviceStore extends DeviceStore {
     exceptTokenId?: number,
     txn?: Txn,
   ): Promise<void> {
+    this.forgetTokens(txn);
     await (txn ?? this.db).query(
       'DELETE FROM access_tokens WHERE user_id = $1 AND id <> $2',
       // No token has id 0, so "except nothing" needs no second statement.
       [userId, exceptTokenId ?? 0],
     );
+    if (!txn) this.forgetTokens();
   }
 
   deviceListsPosition(): number {

@@ -258,6 +258,58 @@ describe.each(testDatabaseConfigs())('stores on %s', (_engine, create) => {
     });
   });
 
+  describe('access-token lookups served from memory', () => {
+    const issue = (hash: string, deviceId: string) =>
+      storage.devices.addAccessToken({
+        tokenHash: hash,
+        userId: alice,
+        deviceId,
+        validUntilMs: null,
+      });
+
+    it('forget a token the moment any deletion removes it', async () => {
+      await storage.devices.upsertDevice(alice, 'CACHE1', null);
+      await storage.devices.upsertDevice(alice, 'CACHE2', null);
+      const one = await issue('cache-hash-1', 'CACHE1');
+      await issue('cache-hash-2', 'CACHE2');
+      await issue('cache-hash-3', 'CACHE2');
+      // Looked up twice: the second answer comes from memory.
+      for (const hash of ['cache-hash-1', 'cache-hash-2', 'cache-hash-3']) {
+        expect(await storage.devices.getAccessToken(hash)).not.toBeNull();
+        expect(await storage.devices.getAccessToken(hash)).not.toBeNull();
+      }
+      await storage.devices.deleteAccessToken(one);
+      expect(await storage.devices.getAccessToken('cache-hash-1')).toBeNull();
+      await storage.devices.deleteDevices(alice, ['CACHE2']);
+      expect(await storage.devices.getAccessToken('cache-hash-2')).toBeNull();
+      expect(await storage.devices.getAccessToken('cache-hash-3')).toBeNull();
+    });
+
+    it('forget tokens deleted inside a transaction once it commits', async () => {
+      await storage.devices.upsertDevice(alice, 'CACHE3', null);
+      const keep = await issue('cache-hash-4', 'CACHE3');
+      await issue('cache-hash-5', 'CACHE3');
+      expect(await storage.devices.getAccessToken('cache-hash-5')).not.toBeNull();
+      let commit!: () => void;
+      const held = new Promise<void>((resolve) => (commit = resolve));
+      let deleted!: () => void;
+      const inWindow = new Promise<void>((resolve) => (deleted = resolve));
+      const logout = storage.database.runInteraction('logoutOthers', async (txn) => {
+        await storage.devices.deleteAccessTokensForUser(alice, keep, txn);
+        deleted();
+        await held;
+      });
+      await inWindow;
+      // Until the commit, a lookup still finds the token (and may cache it) ...
+      expect(await storage.devices.getAccessToken('cache-hash-5')).not.toBeNull();
+      commit();
+      await logout;
+      // ... but not after it.
+      expect(await storage.devices.getAccessToken('cache-hash-5')).toBeNull();
+      expect(await storage.devices.getAccessToken('cache-hash-4')).not.toBeNull();
+    });
+  });
+
   describe('AuthSessionStore', () => {
     it('keeps UI auth sessions, completed stages and server values', async () => {
       await storage.authSessions.createUiAuthSession({
