@@ -808,10 +808,11 @@ const SEEDS = process.env['SYNC_MODEL_SEED'] ? [Number(process.env['SYNC_MODEL_S
 describe.each(ENGINES)('sync model (%s)', (engine) => {
   let server: TestServer;
 
-  beforeAll(async () => {
+  // A fresh server per seed: every scenario registers the same users.
+  beforeEach(async () => {
     server = await TestServer.start(engine);
   });
-  afterAll(() => server?.stop());
+  afterEach(() => server?.stop());
 
   it.each(SEEDS)(
     'keeps every client equal to /state and /messages (seed %i)',

@@ -71,6 +71,7 @@ export class RoomEventWriter {
   private readonly listeners = new Set<EventsPersistedListener>();
   private readonly logger = new Logger(RoomEventWriter.name);
   private readonly now: () => number;
+  private persisting = 0;
 
   constructor(private readonly opts: RoomEventWriterOptions) {
     this.now = opts.now ?? Date.now;
@@ -155,6 +156,31 @@ export class RoomEventWriter {
       }
     }
     const items = built.flatMap((b) => b.outcomes.flatMap((o) => ('item' in o ? [o.item] : [])));
+    const pushActions = items.length === 0 ? [] : await this.pushActionsFor(roomId, items);
+    this.persisting++;
+    try {
+      await this.persistAndNotify(roomId, start, tip, items, pushActions, built);
+    } finally {
+      this.persisting--;
+    }
+  }
+
+  /**
+   * True while a batch is between its commit and its listeners: the stream position may already
+   * cover events that listeners have not been told about yet.
+   */
+  get isPersisting(): boolean {
+    return this.persisting > 0;
+  }
+
+  private async persistAndNotify(
+    roomId: string,
+    start: RoomTip,
+    tip: RoomTip,
+    items: NewRoomEvent[],
+    pushActions: PushActionRow[],
+    built: BuiltUnit[],
+  ): Promise<void> {
     const persisted =
       items.length === 0
         ? []
@@ -163,7 +189,7 @@ export class RoomEventWriter {
             stateGroupBefore: start.stateGroup,
             events: items,
             currentStateDelta: diffState(start.storedCurrentState, tip.state),
-            pushActions: await this.pushActionsFor(roomId, items),
+            pushActions,
           });
     const byId = new Map(persisted.map((p) => [p.eventId, p]));
     if (persisted.length > 0) {

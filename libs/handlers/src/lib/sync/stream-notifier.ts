@@ -92,18 +92,26 @@ export class StreamNotifier implements OnModuleInit, OnModuleDestroy {
    * this process has seen (then the database knows).
    */
   roomsChangedSince(rooms: Iterable<string>, since: number): string[] | null {
-    if (since < this.roomChanges.earliestKnown) return null;
+    if (!this.changeCachesComplete() || since < this.roomChanges.earliestKnown) return null;
     return this.roomChanges.changedSince(rooms, since);
   }
 
   /** False only when the room certainly has no event after stream ordering `position`. */
   roomChangedAfter(roomId: string, position: number): boolean {
-    return this.roomChanges.hasEntityChanged(roomId, position);
+    return !this.changeCachesComplete() || this.roomChanges.hasEntityChanged(roomId, position);
   }
 
   /** False only when the user's membership certainly did not change after `since`. */
   membershipChangedSince(userId: string, since: number): boolean {
-    return this.membershipChanges.hasEntityChanged(userId, since);
+    return !this.changeCachesComplete() || this.membershipChanges.hasEntityChanged(userId, since);
+  }
+
+  /**
+   * The caches learn of events from the writer's listeners, which run a little after the commit
+   * that moves the stream position: while a batch is in that window they may lag the token.
+   */
+  private changeCachesComplete(): boolean {
+    return !this.writer.isPersisting;
   }
 
   /** `position`: the stream id the write got, for this and the methods below. */
