@@ -28,11 +28,12 @@ export function containsPhrase(phrase: string, value: string): boolean {
   return matchSegments([foldChars(phrase)], value, 'words');
 }
 
-const ASCII = /^[\x00-\x7f]*$/;
+/** Printable ASCII only: `toLowerCase` folds it exactly like the per-character rule. */
+const PRINTABLE_ASCII = /^[\x20-\x7e]*$/;
 
-/** The code points of `text`, case-folded; ASCII (nearly every body) folds in one call. */
+/** The code points of `text`, case-folded; plain ASCII (most bodies) folds in one call. */
 function foldChars(text: string): string[] {
-  return ASCII.test(text) ? Array.from(text.toLowerCase()) : Array.from(text, fold);
+  return PRINTABLE_ASCII.test(text) ? Array.from(text.toLowerCase()) : Array.from(text, fold);
 }
 
 // Upper then lower so that e.g. `ς` and `σ` (both `Σ` in upper case) compare equal.
@@ -42,7 +43,7 @@ function fold(char: string): string {
 
 function matchSegments(segments: Segments, value: string, mode: GlobMode): boolean {
   const raw = Array.from(value);
-  const chars = ASCII.test(value) ? Array.from(value.toLowerCase()) : raw.map(fold);
+  const chars = PRINTABLE_ASCII.test(value) ? Array.from(value.toLowerCase()) : raw.map(fold);
   const n = chars.length;
   // A word boundary is any position not strictly between two word characters.
   const wordBoundary = (i: number) =>
