@@ -1,7 +1,7 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { Logger } from '@nestjs/common';
 import type BetterSqlite3 from 'better-sqlite3';
-import type { DataSource, QueryRunner } from 'typeorm';
+import { QueryFailedError, type DataSource, type QueryRunner } from 'typeorm';
 import { Database, type Txn } from '../ports/txn';
 import { AsyncMutex } from './async-mutex';
 import { toSqlitePlaceholders } from './sql-placeholders';
@@ -13,6 +13,10 @@ const RETRYABLE_PG_CODES = new Set(['40001', '40P01']);
 const SQLITE_STATEMENT_CACHE_SIZE = 500;
 
 type Row = Record<string, unknown>;
+/** The part of pg's Pool used here. */
+interface PgPool {
+  query(sql: string, params: unknown[]): Promise<{ rows: unknown[] }>;
+}
 type Hooks = {
   commit: Array<() => void | Promise<void>>;
   rollback: Array<(err: unknown) => void | Promise<void>>;
@@ -98,7 +102,8 @@ export class SqlDatabase extends Database {
 
   /** One statement outside any interaction (autocommit): hot-path reads, position upserts. */
   query<T = Row>(sql: string, params: unknown[] = []): Promise<T[]> {
-    const reader = this.engine === 'sqlite' ? this.readerFor(sql, params) : null;
+    if (this.engine === 'postgres') return this.poolQuery<T>(sql, params);
+    const reader = this.readerFor(sql, params);
     if (reader) {
       try {
         return Promise.resolve(runSqlite(reader.statement, reader.params) as T[]);
@@ -171,6 +176,19 @@ export class SqlDatabase extends Database {
       rewritten.sql,
     );
     return runSqlite(statement, rewritten.params.map(toSqliteValue));
+  }
+
+  /**
+   * PostgreSQL standalone statements go straight to the driver's pool: a TypeORM QueryRunner
+   * per statement (acquire, broadcast, map, release) cost more CPU than the query itself.
+   */
+  private async poolQuery<T>(sql: string, params: unknown[]): Promise<T[]> {
+    const pool = (this.dataSource.driver as unknown as { master: PgPool }).master;
+    try {
+      return (await pool.query(sql, params)).rows as T[];
+    } catch (err) {
+      throw new QueryFailedError(sql, params, err as Error);
+    }
   }
 
   /** The read-only statement for `sql` on the reader connection, or null if it must write. */
