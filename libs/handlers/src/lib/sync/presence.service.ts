@@ -20,6 +20,17 @@ export interface PresenceStatus {
   currently_active?: boolean;
 }
 
+/** A stored presence as clients see it, in the status API and in sync's `m.presence` events. */
+export function presenceStatus(record: PresenceRecord, nowMs: number): PresenceStatus {
+  const status: PresenceStatus = {
+    presence: record.state,
+    last_active_ago: Math.max(0, nowMs - record.lastActiveTs),
+    currently_active: record.state === 'online',
+  };
+  if (record.statusMsg !== null) status.status_msg = record.statusMsg;
+  return status;
+}
+
 /** `presence/{userId}/status`; sync delivery of presence builds on the same store. */
 @Injectable()
 export class PresenceService {
@@ -101,14 +112,7 @@ export class PresenceService {
       throw MatrixError.forbidden('You are not allowed to see their presence');
     }
     const record = this.config.usePresence ? await this.presence.getPresence(userId) : null;
-    if (!record) return { presence: 'offline' };
-    const status: PresenceStatus = {
-      presence: record.state,
-      last_active_ago: Math.max(0, this.clock.now() - record.lastActiveTs),
-      currently_active: record.state === 'online',
-    };
-    if (record.statusMsg !== null) status.status_msg = record.statusMsg;
-    return status;
+    return record ? presenceStatus(record, this.clock.now()) : { presence: 'offline' };
   }
 
   private async shareRoom(a: string, b: string): Promise<boolean> {

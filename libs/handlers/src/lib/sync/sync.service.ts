@@ -13,7 +13,6 @@ import {
   ToDeviceStore,
   type EventPageFilter,
   type MembershipChange,
-  type PresenceRecord,
   type StoredEvent,
 } from '@chat/storage';
 import { isRowInRange, StreamToken, type StreamKey } from '@chat/streams';
@@ -26,7 +25,7 @@ import { TypingService } from '../rooms/typing.service';
 import { validateFilter, type EventFilter, type Filter, type RoomEventFilter } from './filter';
 import { FilterService } from './filter.service';
 import { LazyMemberCache } from './lazy-members';
-import { PresenceService } from './presence.service';
+import { PresenceService, presenceStatus } from './presence.service';
 import { PushRulesService } from './push-rules.service';
 import { StreamNotifier } from './stream-notifier';
 import { formatSyncEvent } from './sync-event-format';
@@ -166,22 +165,7 @@ export class SyncService {
     if (fullState || timeoutMs === 0) {
       return this.respond(await this.compute(request, this.now()), device);
     }
-    let last: SyncResult | null = null;
-    const rooms = (await this.joinedRooms(request)).keys();
-    const found = await this.notifier.waitForEvents(
-      requester.userId,
-      rooms,
-      since,
-      timeoutMs,
-      async () => {
-        last = await this.compute(request, this.now());
-        return last.empty ? null : last;
-      },
-    );
-    return this.respond(
-      found ?? (last as SyncResult | null) ?? (await this.compute(request, this.now())),
-      device,
-    );
+    return this.respond(await this.waitForChanges(request, since, timeoutMs), device);
   }
 
   /** The data between `from` and now, for the legacy `/events` long-poll. */
@@ -193,10 +177,23 @@ export class SyncService {
   ): Promise<{ result: Json; next: StreamToken }> {
     const device = deviceKey(requester);
     const request: SyncRequest = { requester, filter, since: from, fullState: false, device };
-    const rooms = (await this.joinedRooms(request)).keys();
+    const result = await this.waitForChanges(request, from, timeoutMs);
+    return { result: result.body, next: result.nextBatch };
+  }
+
+  /**
+   * Long-polls until the computation from `from` finds something or `timeoutMs` passes; then
+   * the last (empty) computation is the answer, so its positions still move forward.
+   */
+  private async waitForChanges(
+    request: SyncRequest,
+    from: StreamToken,
+    timeoutMs: number,
+  ): Promise<SyncResult> {
     let last: SyncResult | null = null;
+    const rooms = (await this.joinedRooms(request)).keys();
     const found = await this.notifier.waitForEvents(
-      requester.userId,
+      request.requester.userId,
       rooms,
       from,
       timeoutMs,
@@ -205,9 +202,7 @@ export class SyncService {
         return last.empty ? null : last;
       },
     );
-    const result: SyncResult =
-      found ?? (last as SyncResult | null) ?? (await this.compute(request, this.now()));
-    return { result: result.body, next: result.nextBatch };
+    return found ?? (last as SyncResult | null) ?? this.compute(request, this.now());
   }
 
   /** An initial sync's body with the given filter, for the legacy `/initialSync`. */
@@ -909,15 +904,11 @@ export class SyncService {
       now.get('presence'),
     );
     const nowMs = this.clock.now();
-    const events = records.map((r: PresenceRecord) => {
-      const content: Json = {
-        presence: r.state,
-        last_active_ago: Math.max(0, nowMs - r.lastActiveTs),
-        currently_active: r.state === 'online',
-      };
-      if (r.statusMsg !== null) content['status_msg'] = r.statusMsg;
-      return { type: 'm.presence', sender: r.userId, content };
-    });
+    const events = records.map((r) => ({
+      type: 'm.presence',
+      sender: r.userId,
+      content: presenceStatus(r, nowMs),
+    }));
     return filterTyped(events, filter);
   }
 
@@ -966,12 +957,11 @@ function emptyExtras(): Json {
   };
 }
 
-function sameToken(a: StreamToken, b: StreamToken, key: StreamKey): boolean {
-  const x = a.get(key);
-  const y = b.get(key);
-  if (typeof x === 'number' && typeof y === 'number') return x === y;
-  const p = x as { isBeforeOrEq(o: unknown): boolean };
-  return p.isBeforeOrEq(y) && (y as { isBeforeOrEq(o: unknown): boolean }).isBeforeOrEq(x);
+/** Whether two tokens are at the same position in one stream. */
+function sameToken<K extends StreamKey>(a: StreamToken, b: StreamToken, key: K): boolean {
+  const onlyA = StreamToken.ZERO.with(key, a.get(key));
+  const onlyB = StreamToken.ZERO.with(key, b.get(key));
+  return onlyA.isBeforeOrEq(onlyB) && onlyB.isBeforeOrEq(onlyA);
 }
 
 function parseTimeout(text: string | undefined): number {
