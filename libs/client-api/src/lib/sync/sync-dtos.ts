@@ -3,10 +3,6 @@ import { IsOptional, IsString } from 'class-validator';
 import type { SyncQuery } from '@chat/handlers';
 import { MatrixError } from '@chat/protocol';
 
-/**
- * Query strings stay strings here: the services parse numbers and booleans themselves so that
- * every malformed value gets the same M_INVALID_PARAM wording.
- */
 const SYNC_PARAMS = ['since', 'timeout', 'full_state', 'set_presence', 'filter'] as const;
 
 /** `/sync`'s query: each known parameter at most once, as text; unknown ones are ignored. */
@@ -21,6 +17,10 @@ export function syncQuery(raw: Record<string, unknown>): SyncQuery {
   return out;
 }
 
+/**
+ * Query strings stay strings here: the services parse numbers and booleans themselves so that
+ * every malformed value gets the same M_INVALID_PARAM wording.
+ */
 export class EventsQuery {
   @IsOptional()
   @IsString()

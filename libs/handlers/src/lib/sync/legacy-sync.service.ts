@@ -1,11 +1,10 @@
 import { Injectable } from '@nestjs/common';
 
 import type { Requester } from '@chat/platform';
-import { MatrixError } from '@chat/protocol';
 import { EventStore } from '@chat/storage';
 
 import { ClientEventSerializer } from '../rooms/client-event.serializer';
-import { SyncService } from './sync.service';
+import { MAX_SYNC_TIMEOUT_MS, parseQueryInteger, SyncService } from './sync.service';
 
 type Json = Record<string, unknown>;
 type Section = Record<string, Json>;
@@ -32,7 +31,7 @@ export class LegacySyncService {
   ): Promise<{ start: string; end: string; chunk: Json[] }> {
     const from =
       query.from !== undefined ? await this.sync.parseToken(query.from) : this.sync.currentToken();
-    const timeoutMs = parseNonNegative(query.timeout, 'timeout', 0, 60_000);
+    const timeoutMs = parseQueryInteger(query.timeout, 'timeout', 0, MAX_SYNC_TIMEOUT_MS);
     const { result, next } = await this.sync.changesSince(requester, from, timeoutMs, {
       room: { timeline: { limit: DEFAULT_EVENTS_LIMIT } },
     });
@@ -57,7 +56,7 @@ export class LegacySyncService {
     requester: Requester,
     query: { limit?: string; archived?: string },
   ): Promise<Json> {
-    const limit = parseNonNegative(query.limit, 'limit', DEFAULT_INITIAL_SYNC_LIMIT, MAX_LIMIT);
+    const limit = parseQueryInteger(query.limit, 'limit', DEFAULT_INITIAL_SYNC_LIMIT, MAX_LIMIT);
     const { result, next } = await this.sync.snapshot(requester, {
       room: { timeline: { limit: Math.max(limit, 1) }, include_leave: query.archived === 'true' },
     });
@@ -119,16 +118,4 @@ function stateAtEnd(state: Json[], timeline: Json[]): Json[] {
     byKey.set(JSON.stringify([event['type'], event['state_key']]), event);
   }
   return [...byKey.values()];
-}
-
-function parseNonNegative(
-  text: string | undefined,
-  name: string,
-  fallback: number,
-  max: number,
-): number {
-  if (text === undefined || text === '') return fallback;
-  if (!/^\d{1,15}$/.test(text))
-    throw MatrixError.invalidParam(`${name} must be a non-negative integer`);
-  return Math.min(Number(text), max);
 }

@@ -141,7 +141,7 @@ export class SyncService {
 
   async sync(requester: Requester, query: SyncQuery): Promise<Json> {
     const filter = await this.resolveFilter(requester, query.filter);
-    const timeoutMs = parseTimeout(query.timeout);
+    const timeoutMs = parseQueryInteger(query.timeout, 'timeout', 0, MAX_SYNC_TIMEOUT_MS);
     const fullState = parseBoolean(query.full_state, 'full_state');
     await this.presenceService.syncActivity(requester.userId, parseSetPresence(query.set_presence));
     const device = deviceKey(requester);
@@ -964,11 +964,18 @@ function sameToken<K extends StreamKey>(a: StreamToken, b: StreamToken, key: K):
   return onlyA.isBeforeOrEq(onlyB) && onlyB.isBeforeOrEq(onlyA);
 }
 
-function parseTimeout(text: string | undefined): number {
-  if (text === undefined || text === '') return 0;
-  if (!/^\d{1,15}$/.test(text))
-    throw MatrixError.invalidParam('timeout must be a non-negative integer');
-  return Math.min(Number(text), MAX_SYNC_TIMEOUT_MS);
+/** A non-negative integer query parameter, clamped to `max` (not refused above it). */
+export function parseQueryInteger(
+  text: string | undefined,
+  name: string,
+  fallback: number,
+  max: number,
+): number {
+  if (text === undefined || text === '') return fallback;
+  if (!/^\d{1,15}$/.test(text)) {
+    throw MatrixError.invalidParam(`${name} must be a non-negative integer`);
+  }
+  return Math.min(Number(text), max);
 }
 
 function parseBoolean(text: string | undefined, name: string): boolean {
