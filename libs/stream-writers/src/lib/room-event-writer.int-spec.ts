@@ -176,6 +176,22 @@ describe.each(['sqlite', 'postgres'] as const)('RoomEventWriter (%s)', (engine) 
     expect(stored.size).toBe(2);
   });
 
+  it('reports a room and its changed members as being written until the listeners ran', async () => {
+    const roomId = await publicRoom(V12, '@owner:test');
+    const during: boolean[] = [];
+    const stop = writer.onPersisted(() => {
+      during.push(writer.isWriting(roomId), writer.isWritingMembership('@joiner:test'));
+    });
+    await writer.send(roomId, [member('@joiner:test', 'join')]);
+    stop();
+    expect(during).toEqual([true, true]);
+    // The marks clear when the batch's bookkeeping ends, just after its senders were answered.
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(writer.isWriting(roomId)).toBe(false);
+    expect(writer.isWritingMembership('@joiner:test')).toBe(false);
+    expect(writer.isWritingMembership('@owner:test')).toBe(false);
+  });
+
   it('answers 404 for an unknown room', async () => {
     await expect(writer.send('!nope:test', [message('@a:test', 'x')])).rejects.toMatchObject({
       status: 404,

@@ -71,7 +71,13 @@ export class RoomEventWriter {
   private readonly listeners = new Set<EventsPersistedListener>();
   private readonly logger = new Logger(RoomEventWriter.name);
   private readonly now: () => number;
-  private persisting = 0;
+  /**
+   * Rooms with a batch between its stream ids and its listeners, and the users whose membership
+   * such a batch changes (by batch count): the stream position may cover these writes before the
+   * listeners have heard of them.
+   */
+  private readonly roomsWriting = new Set<string>();
+  private readonly membersWriting = new Map<string, number>();
 
   constructor(private readonly opts: RoomEventWriterOptions) {
     this.now = opts.now ?? Date.now;
@@ -157,20 +163,32 @@ export class RoomEventWriter {
     }
     const items = built.flatMap((b) => b.outcomes.flatMap((o) => ('item' in o ? [o.item] : [])));
     const pushActions = items.length === 0 ? [] : await this.pushActionsFor(roomId, items);
-    this.persisting++;
+    const members = items.flatMap(({ event }) =>
+      event.type === 'm.room.member' && event.stateKey !== undefined ? [event.stateKey] : [],
+    );
+    this.roomsWriting.add(roomId);
+    for (const userId of members)
+      this.membersWriting.set(userId, (this.membersWriting.get(userId) ?? 0) + 1);
     try {
       await this.persistAndNotify(roomId, start, tip, items, pushActions, built);
     } finally {
-      this.persisting--;
+      this.roomsWriting.delete(roomId);
+      for (const userId of members) {
+        const left = (this.membersWriting.get(userId) ?? 1) - 1;
+        if (left > 0) this.membersWriting.set(userId, left);
+        else this.membersWriting.delete(userId);
+      }
     }
   }
 
-  /**
-   * True while a batch is between its commit and its listeners: the stream position may already
-   * cover events that listeners have not been told about yet.
-   */
-  get isPersisting(): boolean {
-    return this.persisting > 0;
+  /** True while a batch of the room is being written and its listeners have not run yet. */
+  isWriting(roomId: string): boolean {
+    return this.roomsWriting.has(roomId);
+  }
+
+  /** True while a batch that changes the user's membership is being written (as above). */
+  isWritingMembership(userId: string): boolean {
+    return this.membersWriting.has(userId);
   }
 
   private async persistAndNotify(

@@ -89,29 +89,27 @@ export class StreamNotifier implements OnModuleInit, OnModuleDestroy {
 
   /**
    * Those of `rooms` with events after stream ordering `since`; null when `since` predates what
-   * this process has seen (then the database knows).
+   * this process has seen (then the database knows). A room whose batch is being written counts
+   * as changed: the position may cover it before the cache hears of it.
    */
   roomsChangedSince(rooms: Iterable<string>, since: number): string[] | null {
-    if (!this.changeCachesComplete() || since < this.roomChanges.earliestKnown) return null;
-    return this.roomChanges.changedSince(rooms, since);
+    if (since < this.roomChanges.earliestKnown) return null;
+    const out: string[] = [];
+    for (const roomId of rooms) if (this.roomChangedAfter(roomId, since)) out.push(roomId);
+    return out;
   }
 
   /** False only when the room certainly has no event after stream ordering `position`. */
   roomChangedAfter(roomId: string, position: number): boolean {
-    return !this.changeCachesComplete() || this.roomChanges.hasEntityChanged(roomId, position);
+    return this.writer.isWriting(roomId) || this.roomChanges.hasEntityChanged(roomId, position);
   }
 
   /** False only when the user's membership certainly did not change after `since`. */
   membershipChangedSince(userId: string, since: number): boolean {
-    return !this.changeCachesComplete() || this.membershipChanges.hasEntityChanged(userId, since);
-  }
-
-  /**
-   * The caches learn of events from the writer's listeners, which run a little after the commit
-   * that moves the stream position: while a batch is in that window they may lag the token.
-   */
-  private changeCachesComplete(): boolean {
-    return !this.writer.isPersisting;
+    return (
+      this.writer.isWritingMembership(userId) ||
+      this.membershipChanges.hasEntityChanged(userId, since)
+    );
   }
 
   /** `position`: the stream id the write got, for this and the methods below. */

@@ -43,6 +43,8 @@ const FUTURE_TOKEN_POLL_MS = 50;
 const TO_DEVICE_LIMIT = 100;
 const MAX_HEROES = 5;
 const MAX_TRACKED_DEVICES = 100_000;
+// Joined-room lists kept for syncing users; the least recently read go first.
+const JOINED_ROOMS_CACHE_USERS = 50_000;
 /** Stripped state an invitee or knocker sees (Synapse's default `room_prejoin_state`). */
 const PREJOIN_STATE_TYPES = [
   'm.room.create',
@@ -73,8 +75,6 @@ interface MemberChange {
 /** The parts of one `/sync` computation that stay fixed while a long-poll waits. */
 interface SyncRequest {
   requester: Requester;
-  /** The user's joined rooms (with join positions) and the room position they were read at. */
-  joined?: { at: number; rooms: Map<string, number> };
   filter: Filter;
   since: StreamToken | null;
   fullState: boolean;
@@ -117,6 +117,7 @@ export class SyncService {
   private readonly lazyMembers = new LazyMemberCache();
   /** device → to-device position already acknowledged (deleted up to), least recent first. */
   private readonly toDeviceAcked = new Map<string, number>();
+  private readonly joinedRoomsCache = new Map<string, { at: number; rooms: Map<string, number> }>();
 
   constructor(
     @Inject(HOMESERVER_CONFIG) private readonly config: HomeserverConfig,
@@ -493,14 +494,21 @@ export class SyncService {
     return { body, nextBatch, empty, lazySent };
   }
 
-  /** Read once per request, and again only after a membership change of the user. */
+  /**
+   * The user's joined rooms with their join positions: read again only after a membership change
+   * of the user. `at` is a position every write up to which the read saw (the token's minimum).
+   */
   private async joinedRooms(request: SyncRequest): Promise<Map<string, number>> {
     const userId = request.requester.userId;
-    const cached = request.joined;
+    const cached = this.joinedRoomsCache.get(userId);
     if (cached && !this.notifier.membershipChangedSince(userId, cached.at)) return cached.rooms;
-    const at = this.tokens.currentToken().get('room').maxPos();
+    const at = this.tokens.currentToken().get('room').min;
     const rooms = await this.events.getJoinedRoomPositions(userId);
-    request.joined = { at, rooms };
+    this.joinedRoomsCache.delete(userId);
+    this.joinedRoomsCache.set(userId, { at, rooms });
+    if (this.joinedRoomsCache.size > JOINED_ROOMS_CACHE_USERS) {
+      this.joinedRoomsCache.delete(this.joinedRoomsCache.keys().next().value as string);
+    }
     return rooms;
   }
 
