@@ -22,27 +22,90 @@ export class SqlPushActionStore extends PushActionStore {
     const counts = new Map<string, UnreadCounts>();
     for (let start = 0; start < roomIds.length; start += ROOMS_PER_QUERY) {
       const ids = roomIds.slice(start, start + ROOMS_PER_QUERY);
-      const positions = await this.readPositions(userId, ids);
-      // Rooms concurrently: on PostgreSQL they spread over the pool.
+      const { positions, sums } =
+        this.db.engine === 'postgres'
+          ? await this.readPositionsAndSums(userId, ids)
+          : await this.readPositionsThenSums(userId, ids);
       await Promise.all(
         ids.map(async (roomId) => {
           const read = positions.get(roomId) ?? new Map<string, number>();
           const base = read.get('') ?? 0;
           const total = { notifications: 0, highlights: 0 };
-          for (const row of await this.sumsByThread(userId, roomId, base)) {
+          for (const row of sums.get(roomId) ?? []) {
             const threadRead = read.get(row.thread_id ?? 'main') ?? 0;
-            const sums =
+            const thread =
               threadRead > base
                 ? await this.threadSums(userId, roomId, row.thread_id, threadRead)
                 : row;
-            total.notifications += Number(sums.notifications);
-            total.highlights += Number(sums.highlights);
+            total.notifications += Number(thread.notifications);
+            total.highlights += Number(thread.highlights);
           }
           counts.set(roomId, total);
         }),
       );
     }
     return counts;
+  }
+
+  /** SQLite: the read positions, then each room's sums after its unthreaded one. */
+  private async readPositionsThenSums(userId: string, roomIds: readonly string[]) {
+    const positions = await this.readPositions(userId, roomIds);
+    const sums = new Map<string, ThreadSums[]>();
+    for (const roomId of roomIds) {
+      const base = positions.get(roomId)?.get('') ?? 0;
+      sums.set(roomId, await this.sumsByThread(userId, roomId, base));
+    }
+    return { positions, sums };
+  }
+
+  /**
+   * PostgreSQL: the same in one round trip; a lateral join keeps each room's sum an index range
+   * scan after its unthreaded read position.
+   */
+  private async readPositionsAndSums(userId: string, roomIds: readonly string[]) {
+    const rows = await this.db.query<{
+      room_id: string;
+      thread_id: string | null;
+      read_pos: number | string | null;
+      notifications: number | string | null;
+      highlights: number | string | null;
+    }>(
+      `WITH reads AS (
+         SELECT r.room_id, r.thread_id, MAX(e.stream_ordering) AS pos
+         FROM receipts r JOIN events e ON e.event_id = r.event_id
+         WHERE r.user_id = $1 AND r.receipt_type IN ('m.read', 'm.read.private')
+           AND r.room_id = ANY($2::text[])
+         GROUP BY r.room_id, r.thread_id)
+       SELECT room_id, thread_id, pos AS read_pos, NULL AS notifications, NULL AS highlights
+       FROM reads
+       UNION ALL
+       SELECT wanted.room_id, s.thread_id, NULL, s.notifications, s.highlights
+       FROM unnest($2::text[]) AS wanted(room_id) CROSS JOIN LATERAL (
+         SELECT a.thread_id, SUM(a.notif) AS notifications, SUM(a.highlight) AS highlights
+         FROM event_push_actions a
+         WHERE a.user_id = $1 AND a.room_id = wanted.room_id AND a.stream_ordering > COALESCE(
+           (SELECT pos FROM reads WHERE reads.room_id = wanted.room_id AND reads.thread_id = ''), 0)
+         GROUP BY a.thread_id) s`,
+      [userId, roomIds],
+    );
+    const positions = new Map<string, Map<string, number>>();
+    const sums = new Map<string, ThreadSums[]>();
+    for (const row of rows) {
+      if (row.read_pos !== null) {
+        let room = positions.get(row.room_id);
+        if (!room) positions.set(row.room_id, (room = new Map()));
+        room.set(row.thread_id ?? '', Number(row.read_pos));
+      } else {
+        const list = sums.get(row.room_id) ?? [];
+        list.push({
+          thread_id: row.thread_id,
+          notifications: row.notifications ?? 0,
+          highlights: row.highlights ?? 0,
+        });
+        sums.set(row.room_id, list);
+      }
+    }
+    return { positions, sums };
   }
 
   /** room → thread ('' for unthreaded) → stream ordering of the newest read receipt. */
@@ -71,11 +134,7 @@ export class SqlPushActionStore extends PushActionStore {
     return out;
   }
 
-  private sumsByThread(
-    userId: string,
-    roomId: string,
-    after: number,
-  ): Promise<Array<{ thread_id: string | null } & Sums>> {
+  private sumsByThread(userId: string, roomId: string, after: number): Promise<ThreadSums[]> {
     return this.db.query(
       `SELECT thread_id, SUM(notif) AS notifications, SUM(highlight) AS highlights
        FROM event_push_actions WHERE user_id = $1 AND room_id = $2 AND stream_ordering > $3
@@ -104,3 +163,5 @@ interface Sums {
   notifications: number | string;
   highlights: number | string;
 }
+
+type ThreadSums = { thread_id: string | null } & Sums;
