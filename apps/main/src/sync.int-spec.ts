@@ -272,6 +272,18 @@ describe.each(ENGINES)('/sync (%s)', (engine) => {
           ).toContain('m.push_rules'),
       ],
       [
+        'a device list change of someone sharing a room',
+        () =>
+          server.request('POST', `${V3}/login`, {
+            body: {
+              type: 'm.login.password',
+              identifier: { type: 'm.id.user', user: 'alice' },
+              password: 'correct horse',
+            },
+          }),
+        (body) => expect((body['device_lists'] as Json)['changed']).toContain(alice.userId),
+      ],
+      [
         'an invite',
         async () => {
           const other = await createRoom(server, alice, {});

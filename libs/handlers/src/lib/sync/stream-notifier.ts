@@ -1,6 +1,6 @@
-import { Injectable, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
+import { Injectable, Logger, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
 
-import { EventStore } from '@chat/storage';
+import { DeviceStore, EventStore } from '@chat/storage';
 import { RoomEventWriter } from '@chat/stream-writers';
 import { Notifier, StreamChangeCache, type StreamToken, type WaitCallback } from '@chat/streams';
 
@@ -20,8 +20,12 @@ export class StreamNotifier implements OnModuleInit, OnModuleDestroy {
   private readonly roomChanges: StreamChangeCache;
   private readonly membershipChanges: StreamChangeCache;
   private readonly unsubscribe: Array<() => void> = [];
+  private readonly logger = new Logger(StreamNotifier.name);
   /** Notifications for writes the stream's position does not cover yet, by token key. */
   private readonly pending = new Map<NotifiedKey, PendingNotification[]>();
+  /** The device_lists position whose rows have been announced, and the announcing in progress. */
+  private deviceListsAnnounced: number;
+  private deviceListsAnnouncing: Promise<void> = Promise.resolve();
 
   constructor(
     private readonly tokens: SyncTokens,
@@ -29,11 +33,13 @@ export class StreamNotifier implements OnModuleInit, OnModuleDestroy {
     private readonly typing: TypingService,
     private readonly events: EventStore,
     private readonly pushRules: PushRulesService,
+    private readonly devices: DeviceStore,
   ) {
     this.notifier = new Notifier({ currentToken: () => tokens.currentToken() });
     const start = tokens.currentToken().get('room').maxPos();
     this.roomChanges = new StreamChangeCache(start);
     this.membershipChanges = new StreamChangeCache(start);
+    this.deviceListsAnnounced = tokens.currentToken().get('device_list').maxPos();
   }
 
   onModuleInit(): void {
@@ -69,6 +75,11 @@ export class StreamNotifier implements OnModuleInit, OnModuleDestroy {
         this.notifier.notifyNewRoomEvents([], this.tokens.currentToken().get('room')),
       ),
       ...NOTIFIED_KEYS.map((key) => this.tokens.onProgress(key, () => this.releasePending(key))),
+      this.tokens.onProgress('device_list', () => {
+        this.deviceListsAnnouncing = this.deviceListsAnnouncing.then(() =>
+          this.announceDeviceLists(),
+        );
+      }),
     );
   }
 
@@ -129,6 +140,28 @@ export class StreamNotifier implements OnModuleInit, OnModuleDestroy {
   async presenceChanged(userId: string, position: number): Promise<void> {
     const rooms = await this.events.getRoomsForUser(userId, ['join']);
     this.notifyStream('presence', { users: [userId], rooms }, position);
+  }
+
+  /**
+   * A device list change concerns its user and everyone sharing a room with them (their clients
+   * must fetch the new keys). The rows tell whose lists changed; this is also what replicated
+   * device_lists rows will feed in worker mode.
+   */
+  private async announceDeviceLists(): Promise<void> {
+    const upTo = this.tokens.currentToken().get('device_list');
+    const from = this.deviceListsAnnounced;
+    if (upTo.maxPos() <= from) return;
+    this.deviceListsAnnounced = upTo.maxPos();
+    try {
+      const changes = await this.devices.getDeviceListChanges(from, upTo.maxPos());
+      for (const userId of new Set(changes.map((c) => c.userId))) {
+        const rooms = await this.events.getRoomsForUser(userId, ['join']);
+        this.notifier.onNewEvent('device_list', upTo, { users: [userId], rooms });
+      }
+    } catch (err) {
+      // A missed wake-up delays delivery to the next one; the rows stay in the database.
+      this.logger.warn(`device list wake-ups failed: ${String(err)}`);
+    }
   }
 
   /** Wakes the targets once this process's position in the stream covers the write. */
