@@ -29,6 +29,7 @@ export * from './lib/sync/to-device.service';
 export * from './lib/rooms/room-directory.service';
 export * from './lib/sync/push-rules.service';
 export * from './lib/sync/sync.service';
+export type { SyncQuery } from './lib/sync/sync-query';
 export * from './lib/sync/legacy-sync.service';
 export * from './lib/sync/stream-notifier';
 export * from './lib/sync/sync-tokens';

@@ -35,6 +35,7 @@ import { PushRulesService } from './sync/push-rules.service';
 import { PushActionsCalculator } from './sync/push-actions.calculator';
 import { ToDeviceService } from './sync/to-device.service';
 import { StreamNotifier } from './sync/stream-notifier';
+import { RoomSyncService } from './sync/room-sync.service';
 import { SyncService } from './sync/sync.service';
 import { SyncTokens } from './sync/sync-tokens';
 import { LegacySyncService } from './sync/legacy-sync.service';
@@ -74,6 +75,7 @@ const services = [
   SyncTokens,
   StreamNotifier,
   SyncService,
+  RoomSyncService,
   LegacySyncService,
 ];
 

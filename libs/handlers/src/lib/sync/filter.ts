@@ -1,4 +1,5 @@
 import { MatrixError } from '@chat/protocol';
+import type { EventPageFilter, StoredEvent } from '@chat/storage';
 
 /** client-server API §filtering: the shapes, validated strictly (protocol.md §6.6). */
 export interface EventFilter {
@@ -126,4 +127,58 @@ export function validateFilter(value: unknown, fail: Fail = MatrixError.badJson)
     out.room = roomOut;
   }
   return out;
+}
+
+/** A timeline filter as the event store's page filter. */
+export function toPageFilter(filter: RoomEventFilter): EventPageFilter {
+  return {
+    types: filter.types,
+    notTypes: filter.not_types,
+    senders: filter.senders,
+    notSenders: filter.not_senders,
+    containsUrl: filter.contains_url,
+  };
+}
+
+/** `*` matches any run of characters in a filter's type patterns. */
+function globMatch(pattern: string, value: string): boolean {
+  if (!pattern.includes('*')) return pattern === value;
+  const escaped = pattern.replace(/[.+?^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*');
+  return new RegExp(`^${escaped}$`).test(value);
+}
+
+export function typeAllowed(filter: EventFilter | undefined, type: string): boolean {
+  if (!filter) return true;
+  if (filter.not_types?.some((p) => globMatch(p, type))) return false;
+  return !filter.types || filter.types.some((p) => globMatch(p, type));
+}
+
+export function senderAllowed(
+  filter: EventFilter | undefined,
+  sender: string | undefined,
+): boolean {
+  if (!filter || sender === undefined) return true;
+  if (filter.not_senders?.includes(sender)) return false;
+  return !filter.senders || filter.senders.includes(sender);
+}
+
+/** Non-room events (account data, presence, ephemeral) through an EventFilter, with its limit. */
+export function filterTyped<T extends Record<string, unknown>>(
+  events: T[],
+  filter: EventFilter | undefined,
+): T[] {
+  const kept = events.filter(
+    (e) =>
+      typeAllowed(filter, e['type'] as string) &&
+      senderAllowed(filter, e['sender'] as string | undefined),
+  );
+  return filter?.limit !== undefined ? kept.slice(0, filter.limit) : kept;
+}
+
+/** State events through the state filter (types, senders, limit). */
+export function filterEvents(list: StoredEvent[], filter: RoomEventFilter): StoredEvent[] {
+  const kept = list.filter(
+    (s) => typeAllowed(filter, s.event.type) && senderAllowed(filter, s.event.sender),
+  );
+  return filter.limit !== undefined ? kept.slice(0, filter.limit) : kept;
 }

@@ -4,7 +4,8 @@ import type { Requester } from '@chat/platform';
 import { EventStore } from '@chat/storage';
 
 import { ClientEventSerializer } from '../rooms/client-event.serializer';
-import { MAX_SYNC_TIMEOUT_MS, parseQueryInteger, SyncService } from './sync.service';
+import { MAX_SYNC_TIMEOUT_MS, parseQueryInteger } from './sync-query';
+import { SyncService } from './sync.service';
 
 type Json = Record<string, unknown>;
 type Section = Record<string, Json>;

@@ -2,111 +2,52 @@ import { Inject, Injectable } from '@nestjs/common';
 
 import type { HomeserverConfig } from '@chat/config';
 import { HOMESERVER_CONFIG, type Requester } from '@chat/platform';
-import { MatrixError, parseStateMapKey, stateMapKey, type StateMap } from '@chat/protocol';
+import { MatrixError } from '@chat/protocol';
 import {
   AccountDataStore,
   DeviceStore,
   EventStore,
   PresenceStore,
-  PushActionStore,
-  ReceiptStore,
   ToDeviceStore,
-  type EventPageFilter,
   type MembershipChange,
-  type StoredEvent,
 } from '@chat/storage';
 import { isRowInRange, StreamToken, type StreamKey } from '@chat/streams';
 
 import { Clock } from '../common/clock';
-import { ClientEventSerializer, type ClientEvent } from '../rooms/client-event.serializer';
 import { RoomAccessService, type RoomReadAccess } from '../rooms/room-access.service';
-import { RoomStateService } from '../rooms/room-state.service';
 import { TypingService } from '../rooms/typing.service';
-import { validateFilter, type EventFilter, type Filter, type RoomEventFilter } from './filter';
+import { filterTyped, validateFilter, type EventFilter, type Filter } from './filter';
 import { FilterService } from './filter.service';
-import { LazyMemberCache } from './lazy-members';
 import { PresenceService, presenceStatus } from './presence.service';
 import { PushRulesService } from './push-rules.service';
+import { RoomSyncService } from './room-sync.service';
 import { StreamNotifier } from './stream-notifier';
-import { formatSyncEvent } from './sync-event-format';
+import {
+  MAX_SYNC_TIMEOUT_MS,
+  parseBoolean,
+  parseQueryInteger,
+  parseSetPresence,
+  type SyncQuery,
+} from './sync-query';
 import { SyncTokens } from './sync-tokens';
+import {
+  EARLIEST,
+  sameToken,
+  type Json,
+  type MemberChange,
+  type RoomPlan,
+  type SyncRequest,
+  type SyncResult,
+} from './sync-types';
 
-/** Synapse's default timeline limit, and our cap on what a filter may ask for. */
-const DEFAULT_TIMELINE_LIMIT = 10;
-const MAX_TIMELINE_LIMIT = 1000;
-/** Long-polls above this are clamped (a proxy would cut them off anyway). */
-export const MAX_SYNC_TIMEOUT_MS = 60_000;
 /** How long a token from ahead of this process waits for it to catch up (replication lag). */
 const FUTURE_TOKEN_WAIT_MS = 3_000;
 const FUTURE_TOKEN_POLL_MS = 50;
 /** To-device messages per response; the rest follow in the next sync. */
 const TO_DEVICE_LIMIT = 100;
-const MAX_HEROES = 5;
 const MAX_TRACKED_DEVICES = 100_000;
 // Joined-room lists kept for syncing users; the least recently read go first.
 const JOINED_ROOMS_CACHE_USERS = 50_000;
-/** Stripped state an invitee or knocker sees (Synapse's default `room_prejoin_state`). */
-const PREJOIN_STATE_TYPES = [
-  'm.room.create',
-  'm.room.join_rules',
-  'm.room.canonical_alias',
-  'm.room.avatar',
-  'm.room.encryption',
-  'm.room.name',
-  'm.room.topic',
-];
-const EARLIEST = Number.MIN_SAFE_INTEGER;
-
-export interface SyncQuery {
-  since?: string;
-  timeout?: string;
-  full_state?: string;
-  set_presence?: string;
-  filter?: string;
-}
-
-type Json = Record<string, unknown>;
-
-interface MemberChange {
-  userId: string;
-  membership: string;
-}
-
-/** The parts of one `/sync` computation that stay fixed while a long-poll waits. */
-interface SyncRequest {
-  requester: Requester;
-  filter: Filter;
-  since: StreamToken | null;
-  fullState: boolean;
-  /** Key of the requesting device in the lazy-loading cache. */
-  device: string;
-}
-
-/** How one room is synced: its section, where its timeline starts and ends, and how to read it. */
-interface RoomPlan {
-  roomId: string;
-  section: 'join' | 'leave';
-  /** Full state at the timeline's start (initial, newly joined, full_state) instead of a delta. */
-  full: boolean;
-  /**
-   * Joined since the client's token: its timeline may repeat events the client saw before it
-   * left, so it is always marked limited (as Synapse) and the client re-reads from prev_batch.
-   */
-  newlyJoined?: boolean;
-  /** Exclusive lower stream bound of the timeline; EARLIEST for "the latest events". */
-  after: number;
-  upTo: number;
-  access: RoomReadAccess;
-}
-
-interface SyncResult {
-  body: Json;
-  nextBatch: StreamToken;
-  /** Nothing for the client: a long-poll keeps waiting. */
-  empty: boolean;
-  lazySent: Array<{ roomId: string; userId: string; eventId: string }>;
-}
-
 /**
  * `GET /sync` (protocol.md §6.5): everything that changed for the user between two composite
  * tokens, per room and per stream. A long-poll recomputes from `since` on every wake of the
@@ -114,7 +55,6 @@ interface SyncResult {
  */
 @Injectable()
 export class SyncService {
-  private readonly lazyMembers = new LazyMemberCache();
   /** device → to-device position already acknowledged (deleted up to), least recent first. */
   private readonly toDeviceAcked = new Map<string, number>();
   private readonly joinedRoomsCache = new Map<string, { at: number; rooms: Map<string, number> }>();
@@ -122,19 +62,16 @@ export class SyncService {
   constructor(
     @Inject(HOMESERVER_CONFIG) private readonly config: HomeserverConfig,
     private readonly events: EventStore,
-    private readonly receipts: ReceiptStore,
     private readonly accountData: AccountDataStore,
     private readonly presence: PresenceStore,
     private readonly toDevice: ToDeviceStore,
     private readonly devices: DeviceStore,
-    private readonly state: RoomStateService,
     private readonly access: RoomAccessService,
-    private readonly serializer: ClientEventSerializer,
     private readonly typing: TypingService,
     private readonly filters: FilterService,
+    private readonly rooms: RoomSyncService,
     private readonly presenceService: PresenceService,
     private readonly pushRules: PushRulesService,
-    private readonly pushActions: PushActionStore,
     private readonly tokens: SyncTokens,
     private readonly notifier: StreamNotifier,
     private readonly clock: Clock,
@@ -147,7 +84,7 @@ export class SyncService {
     await this.presenceService.syncActivity(requester.userId, parseSetPresence(query.set_presence));
     const device = deviceKey(requester);
     if (query.since === undefined) {
-      this.lazyMembers.reset(device);
+      this.rooms.lazyMembers.reset(device);
       return this.respond(
         await this.compute({ requester, filter, since: null, fullState, device }, this.now()),
         device,
@@ -236,7 +173,7 @@ export class SyncService {
   }
 
   private async respond(result: SyncResult, device: string): Promise<Json> {
-    this.lazyMembers.record(device, result.lazySent);
+    this.rooms.lazyMembers.record(device, result.lazySent);
     return { next_batch: await this.tokens.serialize(result.nextBatch), ...result.body };
   }
 
@@ -424,7 +361,7 @@ export class SyncService {
           now.get('account_data'),
         )
       : [];
-    const roomResults = await this.syncRooms(request, now, plans, roomAccountData, joinedAt, {
+    const roomResults = await this.rooms.syncRooms(request, now, plans, roomAccountData, joinedAt, {
       lazySent,
       memberChanges,
     });
@@ -434,12 +371,12 @@ export class SyncService {
     }
     for (const change of invites) {
       rooms.invite[change.roomId] = {
-        invite_state: { events: await this.strippedState(change.eventId) },
+        invite_state: { events: await this.rooms.strippedState(change.eventId) },
       };
     }
     for (const change of knocks) {
       rooms.knock[change.roomId] = {
-        knock_state: { events: await this.strippedState(change.eventId) },
+        knock_state: { events: await this.rooms.strippedState(change.eventId) },
       };
     }
     const roomsBody: Json = {};
@@ -533,7 +470,7 @@ export class SyncService {
         if (this.typing.lastChange(roomId) > sinceTyping) rooms.add(roomId);
     }
     if (!sameToken(since, now, 'receipt')) {
-      for (const r of await this.receiptsBetween(joined, since, now)) {
+      for (const r of await this.rooms.receiptsBetween(joined, since, now)) {
         if (r.receiptType !== 'm.read.private' || r.userId === userId) rooms.add(r.roomId);
       }
     }
@@ -546,341 +483,6 @@ export class SyncService {
       for (const c of changes) if (c.roomId !== null) rooms.add(c.roomId);
     }
     return rooms;
-  }
-
-  private async receiptsBetween(
-    roomIds: readonly string[],
-    since: StreamToken | null,
-    now: StreamToken,
-  ) {
-    const low = since?.get('receipt');
-    const high = now.get('receipt');
-    const rows = await this.receipts.getReceiptsInRange(roomIds, low?.min ?? 0, high.maxPos());
-    return low ? rows.filter((r) => isRowInRange(low, high, r.instanceName, r.streamId)) : rows;
-  }
-
-  private async syncRooms(
-    request: SyncRequest,
-    now: StreamToken,
-    plans: readonly RoomPlan[],
-    accountData: ReadonlyArray<{ roomId: string | null; type: string; content: Json }>,
-    joinedAt: ReadonlyMap<string, number>,
-    seen: { lazySent: SyncResult['lazySent']; memberChanges: MemberChange[] },
-  ): Promise<Map<string, Json>> {
-    const out = new Map<string, Json>();
-    if (plans.length === 0) return out;
-    const { filter, since, requester } = request;
-    const userId = requester.userId;
-    const roomFilter = filter.room ?? {};
-    const timelineFilter = roomFilter.timeline ?? {};
-    const limit = Math.min(timelineFilter.limit ?? DEFAULT_TIMELINE_LIMIT, MAX_TIMELINE_LIMIT);
-    const pageFilter = toPageFilter(timelineFilter);
-
-    // Timelines: one query per distinct (after, upTo), which is one or two for joined rooms.
-    const timelines = new Map<string, StoredEvent[]>();
-    const groups = new Map<string, RoomPlan[]>();
-    for (const plan of plans) {
-      const key = `${plan.after}:${plan.upTo}`;
-      groups.set(key, [...(groups.get(key) ?? []), plan]);
-    }
-    for (const group of groups.values()) {
-      const { after, upTo } = group[0];
-      const found = await this.events.getRecentRoomEvents(
-        group.map((p) => p.roomId),
-        after,
-        upTo,
-        limit + 1,
-        pageFilter,
-      );
-      for (const [roomId, list] of found) timelines.set(roomId, list);
-    }
-    const sinceRoom = since?.get('room');
-    const nowRoom = now.get('room');
-
-    const receiptRooms = plans.filter((p) => p.section === 'join').map((p) => p.roomId);
-    const receipts =
-      since === null || !sameToken(since, now, 'receipt')
-        ? await this.receiptsBetween(receiptRooms, since, now)
-        : [];
-    const unread = await this.pushActions.getUnreadCounts(
-      userId,
-      plans.filter((p) => p.section === 'join').map((p) => p.roomId),
-    );
-    const summaries = new Map<string, Json>();
-
-    for (const plan of plans) {
-      let newestFirst = timelines.get(plan.roomId) ?? [];
-      if (sinceRoom && !plan.full) {
-        newestFirst = newestFirst.filter((s) =>
-          isRowInRange(sinceRoom, nowRoom, s.instanceName, s.streamOrdering),
-        );
-      }
-      const limited =
-        newestFirst.length > limit || (plan.newlyJoined === true && newestFirst.length > 0);
-      const page = newestFirst.slice(0, limit).reverse();
-      const timeline = await this.visibleTimeline(plan, page, joinedAt.get(plan.roomId));
-      const stateFilter = roomFilter.state ?? {};
-      const gap = limited && sinceRoom !== undefined && !plan.full;
-      const stateAtStart =
-        plan.full || gap || stateFilter.lazy_load_members
-          ? await this.stateAtTimelineStart(plan, page)
-          : new Map<string, string>();
-      let stateIds: StateMap<string>;
-      if (plan.full) {
-        stateIds = stateAtStart;
-      } else if (gap && sinceRoom) {
-        const atSince = await this.lastEventUpTo(plan.roomId, sinceRoom.min);
-        const before = atSince ? await this.state.stateAfter(atSince) : new Map<string, string>();
-        stateIds = new Map([...stateAtStart].filter(([key, id]) => before.get(key) !== id));
-      } else {
-        stateIds = new Map();
-      }
-      if (stateFilter.lazy_load_members) {
-        stateIds = this.lazyMemberState(request, plan, stateIds, stateAtStart, timeline, gap);
-      }
-      const stateEvents = filterEvents(
-        [...(await this.state.load(stateIds)).values()],
-        stateFilter,
-      );
-      for (const s of [...stateEvents, ...timeline]) {
-        const { type, stateKey, membership, eventId } = s.event;
-        if (type !== 'm.room.member' || stateKey === undefined) continue;
-        seen.lazySent.push({ roomId: plan.roomId, userId: stateKey, eventId });
-        if (membership) seen.memberChanges.push({ userId: stateKey, membership });
-      }
-
-      const room: Json = {};
-      const formattedTimeline = await this.formatEvents(requester, timeline, filter);
-      const timelineBody: Json = { events: formattedTimeline, limited };
-      // Just before the first event the client gets: hidden ones before it stay reachable.
-      const first = timeline[0] ?? page[0];
-      if (first)
-        timelineBody['prev_batch'] = `t${first.topologicalOrdering}-${first.streamOrdering}`;
-      else if (sinceRoom)
-        timelineBody['prev_batch'] = await this.tokens.serialize(
-          StreamToken.of({ room: sinceRoom }),
-        );
-      room['timeline'] = timelineBody;
-      room['state'] = { events: await this.formatEvents(requester, stateEvents, filter) };
-      const ephemeral =
-        plan.section === 'join'
-          ? this.ephemeral(plan.roomId, since, receipts, userId, roomFilter.ephemeral)
-          : [];
-      if (plan.section === 'join') room['ephemeral'] = { events: ephemeral };
-      const roomData = filterTyped(
-        accountData
-          .filter((c) => c.roomId === plan.roomId)
-          .map(({ type, content }) => ({ type, content })),
-        roomFilter.account_data,
-      );
-      room['account_data'] = { events: roomData };
-      if (plan.section === 'join') {
-        const counts = unread.get(plan.roomId) ?? { notifications: 0, highlights: 0 };
-        room['unread_notifications'] = {
-          notification_count: counts.notifications,
-          highlight_count: counts.highlights,
-        };
-      }
-      const membersChanged = [...stateEvents, ...timeline].some(
-        (s) => s.event.type === 'm.room.member',
-      );
-      if (plan.section === 'join' && (plan.full || membersChanged)) summaries.set(plan.roomId, {});
-      const hasContent =
-        plan.full ||
-        plan.section === 'leave' ||
-        formattedTimeline.length > 0 ||
-        stateEvents.length > 0 ||
-        ephemeral.length > 0 ||
-        roomData.length > 0;
-      if (hasContent) out.set(plan.roomId, room);
-    }
-    await this.addSummaries(out, summaries, userId);
-    return out;
-  }
-
-  /**
-   * Lazy loading keeps only the member events a client needs to render the timeline: its
-   * senders (and the user itself on a full sync), minus what this device already has; a gap
-   * also brings every membership that changed inside it.
-   */
-  private lazyMemberState(
-    request: SyncRequest,
-    plan: RoomPlan,
-    stateIds: StateMap<string>,
-    stateAtStart: StateMap<string>,
-    timeline: readonly StoredEvent[],
-    gap: boolean,
-  ): StateMap<string> {
-    const redundantOk = request.filter.room?.state?.include_redundant_members === true;
-    const wanted = new Set(timeline.map((s) => s.event.sender));
-    if (plan.full) wanted.add(request.requester.userId);
-    const out = new Map<string, string>();
-    for (const [key, id] of stateIds) {
-      const [type] = parseStateMapKey(key);
-      if (type !== 'm.room.member' || gap) out.set(key, id);
-    }
-    for (const userId of wanted) {
-      const key = stateMapKey('m.room.member', userId);
-      const id = stateAtStart.get(key);
-      if (!id || out.has(key)) continue;
-      if (
-        !redundantOk &&
-        !plan.full &&
-        this.lazyMembers.has(request.device, plan.roomId, userId, id)
-      ) {
-        continue;
-      }
-      out.set(key, id);
-    }
-    return out;
-  }
-
-  /**
-   * When the timeline ends at the room's newest event, the state at its start is the current
-   * state with the timeline's own state changes undone: no walk through state groups. If events
-   * arrived after `upTo`, the current state is ahead of the timeline and the groups decide.
-   */
-  private async stateAtTimelineStart(
-    plan: RoomPlan,
-    page: readonly StoredEvent[],
-  ): Promise<StateMap<string>> {
-    if (plan.section === 'join' && !this.notifier.roomChangedAfter(plan.roomId, plan.upTo)) {
-      const state = new Map(await this.events.getCurrentState(plan.roomId));
-      for (const stored of [...page].reverse()) {
-        const { type, stateKey } = stored.event;
-        if (stateKey === undefined) continue;
-        if (stored.replacesState) state.set(stateMapKey(type, stateKey), stored.replacesState);
-        else state.delete(stateMapKey(type, stateKey));
-      }
-      return state;
-    }
-    const start = page[0] ?? (await this.lastEventUpTo(plan.roomId, plan.upTo));
-    if (!start) return new Map();
-    return page[0] ? this.stateBefore(start) : this.state.stateAfter(start);
-  }
-
-  /**
-   * Everything after the user's current join is visible to them; only older events (history
-   * before joining, or a room they left) go through the history-visibility rules.
-   */
-  private async visibleTimeline(
-    plan: RoomPlan,
-    page: StoredEvent[],
-    joinedAt: number | undefined,
-  ): Promise<StoredEvent[]> {
-    if (plan.section !== 'join' || joinedAt === undefined) {
-      return this.access.filterVisible(plan.access, page);
-    }
-    const older = page.filter((s) => s.streamOrdering < joinedAt);
-    if (older.length === 0) return page;
-    const visible = new Set(await this.access.filterVisible(plan.access, older));
-    return page.filter((s) => s.streamOrdering >= joinedAt || visible.has(s));
-  }
-
-  private async lastEventUpTo(roomId: string, upTo: number): Promise<StoredEvent | null> {
-    const found = await this.events.getRecentRoomEvents([roomId], EARLIEST, upTo, 1);
-    return found.get(roomId)?.[0] ?? null;
-  }
-
-  /** The state an event was sent in: its own state change undone. */
-  private async stateBefore(stored: StoredEvent): Promise<StateMap<string>> {
-    const after = await this.state.stateAfter(stored);
-    if (stored.event.stateKey === undefined) return after;
-    const before = new Map(after);
-    const key = stateMapKey(stored.event.type, stored.event.stateKey);
-    if (stored.replacesState) before.set(key, stored.replacesState);
-    else before.delete(key);
-    return before;
-  }
-
-  private ephemeral(
-    roomId: string,
-    since: StreamToken | null,
-    receipts: Awaited<ReturnType<SyncService['receiptsBetween']>>,
-    userId: string,
-    filter: RoomEventFilter | undefined,
-  ): Json[] {
-    const events: Json[] = [];
-    const typingChanged =
-      since === null ? true : this.typing.lastChange(roomId) > since.get('typing');
-    const typingUsers = this.typing.typingUsers(roomId);
-    if (typingChanged && (since !== null || typingUsers.length > 0)) {
-      events.push({ type: 'm.typing', content: { user_ids: typingUsers } });
-    }
-    const content: Record<string, Record<string, Record<string, Json>>> = {};
-    for (const r of receipts) {
-      if (r.roomId !== roomId) continue;
-      if (r.receiptType === 'm.read.private' && r.userId !== userId) continue;
-      const byType = (content[r.eventId] ??= {});
-      const byUser = (byType[r.receiptType] ??= {});
-      byUser[r.userId] = r.threadId ? { ...r.data, thread_id: r.threadId } : { ...r.data };
-    }
-    if (Object.keys(content).length > 0) events.push({ type: 'm.receipt', content });
-    return filterTyped(events, filter);
-  }
-
-  private async addSummaries(
-    out: Map<string, Json>,
-    wanted: Map<string, Json>,
-    userId: string,
-  ): Promise<void> {
-    const roomIds = [...wanted.keys()].filter((id) => out.has(id));
-    if (roomIds.length === 0) return;
-    const members = await this.events.getRoomMemberEntries(roomIds);
-    for (const roomId of roomIds) {
-      const entries = members.get(roomId) ?? [];
-      const count = (m: string) => entries.filter((e) => e.membership === m).length;
-      const others = entries.filter((e) => e.userId !== userId);
-      let heroes = others.filter((e) => e.membership === 'join' || e.membership === 'invite');
-      if (heroes.length === 0)
-        heroes = others.filter((e) => e.membership === 'leave' || e.membership === 'ban');
-      (out.get(roomId) as Json)['summary'] = {
-        'm.heroes': heroes.slice(0, MAX_HEROES).map((e) => e.userId),
-        'm.joined_member_count': count('join'),
-        'm.invited_member_count': count('invite'),
-      };
-    }
-  }
-
-  private async formatEvents(
-    requester: Requester,
-    list: readonly StoredEvent[],
-    filter: Filter,
-  ): Promise<ClientEvent[]> {
-    if (filter.event_format === 'federation') {
-      return list.map((s) => formatSyncEvent({ ...s.event.pdu } as ClientEvent, filter));
-    }
-    const own = list.filter((s) => s.event.sender === requester.userId).map((s) => s.event.eventId);
-    const txnIds = own.length
-      ? await this.events.getTxnIdsForEvents(requester.userId, requester.deviceId, own)
-      : new Map<string, string>();
-    const serialized = await this.serializer.serializeMany(list);
-    return serialized.map((event) => {
-      const txnId = txnIds.get(event['event_id'] as string);
-      if (txnId !== undefined) {
-        event['unsigned'] = { ...(event['unsigned'] as Json), transaction_id: txnId };
-      }
-      return formatSyncEvent(event, filter);
-    });
-  }
-
-  /** Stripped state for an invitee or knocker: a few state events and their own membership. */
-  private async strippedState(membershipEventId: string): Promise<Json[]> {
-    const stored = (await this.events.getEvents([membershipEventId])).get(membershipEventId);
-    if (!stored) return [];
-    const state = await this.state.stateAfter(stored);
-    const ids = new Map<string, string>();
-    for (const type of PREJOIN_STATE_TYPES) {
-      const id = state.get(stateMapKey(type, ''));
-      if (id) ids.set(stateMapKey(type, ''), id);
-    }
-    const loaded = [...(await this.state.load(ids)).values(), stored];
-    return loaded.map(({ event }) => ({
-      type: event.type,
-      state_key: event.stateKey ?? '',
-      content: event.content,
-      sender: event.sender,
-    }));
   }
 
   private async globalAccountData(
@@ -963,84 +565,4 @@ function emptyExtras(): Json {
     device_one_time_keys_count: { signed_curve25519: 0 },
     device_unused_fallback_key_types: [],
   };
-}
-
-/** Whether two tokens are at the same position in one stream. */
-function sameToken<K extends StreamKey>(a: StreamToken, b: StreamToken, key: K): boolean {
-  const onlyA = StreamToken.ZERO.with(key, a.get(key));
-  const onlyB = StreamToken.ZERO.with(key, b.get(key));
-  return onlyA.isBeforeOrEq(onlyB) && onlyB.isBeforeOrEq(onlyA);
-}
-
-/** A non-negative integer query parameter, clamped to `max` (not refused above it). */
-export function parseQueryInteger(
-  text: string | undefined,
-  name: string,
-  fallback: number,
-  max: number,
-): number {
-  if (text === undefined || text === '') return fallback;
-  if (!/^\d{1,15}$/.test(text)) {
-    throw MatrixError.invalidParam(`${name} must be a non-negative integer`);
-  }
-  return Math.min(Number(text), max);
-}
-
-function parseBoolean(text: string | undefined, name: string): boolean {
-  if (text === undefined || text === '' || text === 'false') return false;
-  if (text === 'true') return true;
-  throw MatrixError.invalidParam(`${name} must be true or false`);
-}
-
-function parseSetPresence(text: string | undefined): 'online' | 'unavailable' | 'offline' {
-  if (text === undefined || text === '') return 'online';
-  if (text === 'online' || text === 'unavailable' || text === 'offline') return text;
-  throw MatrixError.invalidParam('set_presence must be online, unavailable or offline');
-}
-
-function toPageFilter(filter: RoomEventFilter): EventPageFilter {
-  return {
-    types: filter.types,
-    notTypes: filter.not_types,
-    senders: filter.senders,
-    notSenders: filter.not_senders,
-    containsUrl: filter.contains_url,
-  };
-}
-
-/** `*` matches any run of characters in a filter's type patterns. */
-function globMatch(pattern: string, value: string): boolean {
-  if (!pattern.includes('*')) return pattern === value;
-  const escaped = pattern.replace(/[.+?^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*');
-  return new RegExp(`^${escaped}$`).test(value);
-}
-
-function typeAllowed(filter: EventFilter | undefined, type: string): boolean {
-  if (!filter) return true;
-  if (filter.not_types?.some((p) => globMatch(p, type))) return false;
-  return !filter.types || filter.types.some((p) => globMatch(p, type));
-}
-
-function senderAllowed(filter: EventFilter | undefined, sender: string | undefined): boolean {
-  if (!filter || sender === undefined) return true;
-  if (filter.not_senders?.includes(sender)) return false;
-  return !filter.senders || filter.senders.includes(sender);
-}
-
-/** Non-room events (account data, presence, ephemeral) through an EventFilter, with its limit. */
-function filterTyped<T extends Json>(events: T[], filter: EventFilter | undefined): T[] {
-  const kept = events.filter(
-    (e) =>
-      typeAllowed(filter, e['type'] as string) &&
-      senderAllowed(filter, e['sender'] as string | undefined),
-  );
-  return filter?.limit !== undefined ? kept.slice(0, filter.limit) : kept;
-}
-
-/** State events through the state filter (types, senders, limit). */
-function filterEvents(list: StoredEvent[], filter: RoomEventFilter): StoredEvent[] {
-  const kept = list.filter(
-    (s) => typeAllowed(filter, s.event.type) && senderAllowed(filter, s.event.sender),
-  );
-  return filter.limit !== undefined ? kept.slice(0, filter.limit) : kept;
 }
