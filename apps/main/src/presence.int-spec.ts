@@ -1,3 +1,5 @@
+import { Clock, PresenceService, SYNC_ONLINE_TIMEOUT_MS } from '@chat/handlers';
+
 import { V3, expectError } from './accounts.test-helper';
 import { createRoom, join, type TestUser } from './rooms.test-helper';
 import { ENGINES, TestServer } from './test-server.test-helper';
@@ -99,6 +101,52 @@ describe.each(ENGINES)('presence (%s)', (engine) => {
       });
     } finally {
       await quiet.stop();
+    }
+  });
+
+  it('a user whose syncs stopped goes offline after the sync timeout, not while one waits', async () => {
+    const clock = server.http.app.get(Clock);
+    const presence = server.http.app.get(PresenceService);
+    const realNow = clock.now.bind(clock);
+    const later = (ms: number) => {
+      clock.now = () => realNow() + ms;
+    };
+    try {
+      const first = await server.request('GET', `${V3}/sync?timeout=0`, { token: cal.token });
+      expect(first.status).toBe(200);
+      const state = async () =>
+        (await server.request('GET', status(cal.userId), { token: cal.token })).body['presence'];
+      expect(await state()).toBe('online');
+
+      // A long-poll in flight keeps the user online however late it gets.
+      const since = first.body['next_batch'] as string;
+      const poll = server.request('GET', `${V3}/sync?since=${since}&timeout=30000`, {
+        token: cal.token,
+      });
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      later(SYNC_ONLINE_TIMEOUT_MS * 2);
+      await presence.expireStoppedSyncs();
+      expect(await state()).toBe('online');
+
+      // Once it has ended, the timeout counts from then.
+      await server.request('PUT', status(cal.userId), {
+        token: cal.token,
+        body: { presence: 'online', status_msg: 'end the poll' },
+      });
+      await poll;
+      await presence.expireStoppedSyncs();
+      expect(await state()).toBe('online');
+      later(SYNC_ONLINE_TIMEOUT_MS * 3 + 1_000);
+      await presence.expireStoppedSyncs();
+      expect(await state()).toBe('offline');
+
+      // The next sync brings them back.
+      expect(
+        (await server.request('GET', `${V3}/sync?timeout=0`, { token: cal.token })).status,
+      ).toBe(200);
+      expect(await state()).toBe('online');
+    } finally {
+      clock.now = realNow;
     }
   });
 });

@@ -1,4 +1,4 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
 
 import type { HomeserverConfig } from '@chat/config';
 import { HOMESERVER_CONFIG, type Requester } from '@chat/platform';
@@ -12,6 +12,17 @@ const STATES = new Set(['online', 'unavailable', 'offline']);
 const MAX_STATUS_MSG = 1024;
 /** A sync refreshes `last_active` at most this often while the state is unchanged. */
 const ACTIVITY_REFRESH_MS = 60_000;
+/** A user with no sync in flight for this long goes offline (Synapse's SYNC_ONLINE_TIMEOUT). */
+export const SYNC_ONLINE_TIMEOUT_MS = 30_000;
+const TIMEOUT_CHECK_INTERVAL_MS = 5_000;
+
+/** Whether a user's syncs have stopped long enough for them to count as gone. */
+export function syncTimedOut(
+  syncs: { inFlight: number; lastSeenTs: number },
+  nowMs: number,
+): boolean {
+  return syncs.inFlight === 0 && nowMs - syncs.lastSeenTs > SYNC_ONLINE_TIMEOUT_MS;
+}
 
 export interface PresenceStatus {
   presence: PresenceRecord['state'];
@@ -33,9 +44,16 @@ export function presenceStatus(record: PresenceRecord, nowMs: number): PresenceS
 
 /** `presence/{userId}/status`; sync delivery of presence builds on the same store. */
 @Injectable()
-export class PresenceService {
+export class PresenceService implements OnModuleInit, OnModuleDestroy {
   /** The last presence a sync wrote per user, so unchanged syncs skip the store. */
   private readonly lastSyncWrites = new Map<string, { state: string; ts: number }>();
+  /**
+   * Users online through this process: syncs in flight and when the last one was seen. Worker
+   * mode adds the USER_SYNC reports of other processes here, on the presence writer.
+   */
+  private readonly syncs = new Map<string, { inFlight: number; lastSeenTs: number }>();
+  private timeoutTimer: NodeJS.Timeout | null = null;
+  private expiring = false;
 
   constructor(
     @Inject(HOMESERVER_CONFIG) private readonly config: HomeserverConfig,
@@ -45,6 +63,19 @@ export class PresenceService {
     private readonly clock: Clock,
     private readonly notifier: StreamNotifier,
   ) {}
+
+  onModuleInit(): void {
+    if (!this.config.usePresence) return;
+    this.timeoutTimer = setInterval(
+      () => void this.expireStoppedSyncs(),
+      TIMEOUT_CHECK_INTERVAL_MS,
+    );
+    this.timeoutTimer.unref();
+  }
+
+  onModuleDestroy(): void {
+    if (this.timeoutTimer) clearInterval(this.timeoutTimer);
+  }
 
   async setStatus(
     requester: Requester,
@@ -67,6 +98,8 @@ export class PresenceService {
     }
     // With presence off the request succeeds and changes nothing, as in Synapse.
     if (!this.config.usePresence) return;
+    // Without a syncing client this presence times out like a sync's would.
+    if (state !== 'offline') this.seen(userId, 0);
     await this.write({
       userId,
       state: state as PresenceRecord['state'],
@@ -76,11 +109,53 @@ export class PresenceService {
   }
 
   /**
-   * A syncing client counts as activity: `online` or `unavailable` is written when it changes or
-   * when the last write is older than a minute; `offline` leaves presence as it is (the spec).
+   * A sync started: `online` or `unavailable` is written when it changes or when the last write is
+   * older than a minute; `offline` leaves presence as it is (the spec) and does not count as the
+   * user being there. Call the returned function when the sync ends.
    */
-  async syncActivity(userId: string, state: PresenceRecord['state']): Promise<void> {
-    if (!this.config.usePresence || state === 'offline') return;
+  async syncStarted(userId: string, state: PresenceRecord['state']): Promise<() => void> {
+    if (!this.config.usePresence || state === 'offline') return () => undefined;
+    this.seen(userId, 1);
+    const ended = () => this.seen(userId, -1);
+    try {
+      await this.syncActivity(userId, state);
+    } catch (err) {
+      ended();
+      throw err;
+    }
+    return ended;
+  }
+
+  /**
+   * Users whose syncs stopped more than SYNC_ONLINE_TIMEOUT_MS ago go offline. Runs on a timer;
+   * public so tests can run it after moving the clock.
+   */
+  async expireStoppedSyncs(): Promise<void> {
+    if (this.expiring) return;
+    this.expiring = true;
+    try {
+      const now = this.clock.now();
+      for (const [userId, syncs] of [...this.syncs]) {
+        if (!syncTimedOut(syncs, now)) continue;
+        this.syncs.delete(userId);
+        this.lastSyncWrites.delete(userId);
+        const current = await this.presence.getPresence(userId);
+        if (!current || current.state === 'offline') continue;
+        await this.write({ ...current, state: 'offline' });
+      }
+    } finally {
+      this.expiring = false;
+    }
+  }
+
+  private seen(userId: string, inFlightChange: number): void {
+    const syncs = this.syncs.get(userId) ?? { inFlight: 0, lastSeenTs: 0 };
+    syncs.inFlight = Math.max(0, syncs.inFlight + inFlightChange);
+    syncs.lastSeenTs = this.clock.now();
+    this.syncs.set(userId, syncs);
+  }
+
+  private async syncActivity(userId: string, state: PresenceRecord['state']): Promise<void> {
     const now = this.clock.now();
     // Most syncs come from an already-online client: answered from memory, without a query.
     const recent = this.lastSyncWrites.get(userId);

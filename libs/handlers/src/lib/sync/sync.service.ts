@@ -81,7 +81,24 @@ export class SyncService {
     const filter = await this.resolveFilter(requester, query.filter);
     const timeoutMs = parseQueryInteger(query.timeout, 'timeout', 0, MAX_SYNC_TIMEOUT_MS);
     const fullState = parseBoolean(query.full_state, 'full_state');
-    await this.presenceService.syncActivity(requester.userId, parseSetPresence(query.set_presence));
+    const syncEnded = await this.presenceService.syncStarted(
+      requester.userId,
+      parseSetPresence(query.set_presence),
+    );
+    try {
+      return await this.respondTo(requester, query, filter, timeoutMs, fullState);
+    } finally {
+      syncEnded();
+    }
+  }
+
+  private async respondTo(
+    requester: Requester,
+    query: SyncQuery,
+    filter: Filter,
+    timeoutMs: number,
+    fullState: boolean,
+  ): Promise<Json> {
     const device = deviceKey(requester);
     if (query.since === undefined) {
       this.rooms.lazyMembers.reset(device);
