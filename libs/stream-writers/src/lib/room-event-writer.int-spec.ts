@@ -176,6 +176,27 @@ describe.each(['sqlite', 'postgres'] as const)('RoomEventWriter (%s)', (engine) 
     expect(stored.size).toBe(2);
   });
 
+  it('gives identical rooms created in one millisecond different ids (v12 ids hash the create event)', async () => {
+    const frozen = new RoomEventWriter({
+      store: storage.events,
+      serverName: 'test',
+      signingKey: generateSigningKey(),
+      instanceName: 'main',
+      now: () => 1_800_000_000_000,
+    });
+    const create = {
+      type: 'm.room.create',
+      stateKey: '',
+      sender: '@twin:test',
+      content: { room_version: V12.id },
+    };
+    const rooms = await Promise.all([
+      frozen.createRoom(V12, create, [member('@twin:test', 'join')]),
+      frozen.createRoom(V12, create, [member('@twin:test', 'join')]),
+    ]);
+    expect(new Set(rooms.map((r) => r.roomId)).size).toBe(2);
+  });
+
   it('reports a room and its changed members as being written until the listeners ran', async () => {
     const roomId = await publicRoom(V12, '@owner:test');
     const during: boolean[] = [];

@@ -78,6 +78,8 @@ export class RoomEventWriter {
    */
   private readonly roomsWriting = new Set<string>();
   private readonly membersWriting = new Map<string, number>();
+  /** The last create event's timestamp: see `createRoom`. */
+  private lastCreateTs = 0;
 
   constructor(private readonly opts: RoomEventWriterOptions) {
     this.now = opts.now ?? Date.now;
@@ -94,10 +96,13 @@ export class RoomEventWriter {
     create: EventDraft,
     drafts: EventDraft[],
   ): Promise<{ roomId: string; events: WrittenEvent[] }> {
+    // Where the room id is the create event's hash (v12), two identical creates in one
+    // millisecond would name the same room: each create gets a timestamp of its own.
+    this.lastCreateTs = Math.max(this.now(), this.lastCreateTs + 1);
     const pdu: Omit<Pdu, 'hashes' | 'signatures'> = {
       type: 'm.room.create',
       sender: create.sender,
-      origin_server_ts: this.now(),
+      origin_server_ts: this.lastCreateTs,
       content: create.content,
       state_key: '',
       depth: 1,
