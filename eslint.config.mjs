@@ -17,6 +17,8 @@ const layers = {
   'type:protocol': ['type:testing'],
   'type:testing': ['type:protocol', 'type:config'],
   'type:e2e': ['type:testing', 'type:protocol', 'type:config'],
+  // The benchmark harness speaks HTTP only, so that it measures any homeserver alike.
+  'type:bench': [],
 };
 
 export default [
