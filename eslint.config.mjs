@@ -19,6 +19,8 @@ const layers = {
   'type:e2e': ['type:testing', 'type:protocol', 'type:config'],
   // The benchmark harness speaks HTTP only, so that it measures any homeserver alike.
   'type:bench': [],
+  // Command-line tools (tools/*): read configs and use pure helpers, never the server's layers.
+  'type:tool': ['type:util', 'type:config', 'type:protocol'],
 };
 
 export default [

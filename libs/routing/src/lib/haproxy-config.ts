@@ -1,0 +1,144 @@
+import { PUBLIC_PATTERNS } from './endpoint-table';
+import { PATH_ROOM, TOKEN_LOCALPART, XMATRIX_ORIGIN } from './hash-keys';
+import { type ProxyOptions, type ProxyTopology, UPSTREAM_TIMEOUT_SECONDS } from './proxy-topology';
+import { REPLICATION_PATH_PREFIX } from './route-patterns';
+import { type HashKey, type ProxyPool, planRoutes } from './routing-plan';
+
+/**
+ * HAProxy rendering of the routing plan: `defaults`, one `frontend` and a `backend` per pool.
+ * `use_backend` rules are tried in order, first match wins: the table's order.
+ */
+
+const HASH_VARIABLES: Record<HashKey, string> = {
+  user: 'txn.chat_user',
+  origin: 'txn.chat_origin',
+  room: 'txn.chat_room',
+};
+
+/**
+ * A sample expression as one config word: single quotes for the line, double quotes around
+ * converter arguments (HAProxy's two quoting levels; the regexes contain commas and parentheses).
+ */
+function argument(text: string): string {
+  return `"${text.replace(/"/g, '\\"')}"`;
+}
+
+/**
+ * `fetch` reduced to the capture group of `regex`. `regsub` keeps what it does not match, so the
+ * regex is widened to span the whole value; rules apply it only where `regex` itself matches.
+ */
+function extract(fetch: string, regex: string, converters = ''): string {
+  const start = regex.startsWith('^') ? regex : `^.*?${regex}`;
+  const whole = start.endsWith('$') ? start : `${start}.*$`;
+  return `'${fetch},regsub(${argument(whole)},${argument('\\1')})${converters}'`;
+}
+
+/** `/_chat/replication` however a client spells it: `//_chat/./replication`, `%72eplication`. */
+const LOOSE_REPLICATION_PATH = `^${REPLICATION_PATH_PREFIX.split('/')
+  .slice(1)
+  .map((segment) => `/[/.]*${segment}`)
+  .join('')}`;
+
+/** A regex as one config word: single quotes keep its backslashes and spaces as they are. */
+function word(regex: string): string {
+  return `'${regex}'`;
+}
+
+function hashKeyRules(keys: ReadonlySet<HashKey>): string[] {
+  const out: string[] = [];
+  // Later rules override earlier ones: the most specific source is set last.
+  if (keys.has('user')) {
+    const header = `^Bearer ${TOKEN_LOCALPART}`;
+    out.push(
+      '    # The user a request acts for: the localpart in a cht_ access token (header first,',
+      '    # then the access_token parameter); other tokens hash as a whole, no token by address.',
+      `    http-request set-var(${HASH_VARIABLES.user}) src`,
+      `    http-request set-var(${HASH_VARIABLES.user}) url_param(access_token) if { url_param(access_token) -m found }`,
+      `    http-request set-var(${HASH_VARIABLES.user}) ${extract('url_param(access_token)', `^${TOKEN_LOCALPART}`)} if { url_param(access_token) -m reg ${word(`^${TOKEN_LOCALPART}`)} }`,
+      `    http-request set-var(${HASH_VARIABLES.user}) req.fhdr(authorization) if { req.fhdr(authorization) -m found }`,
+      `    http-request set-var(${HASH_VARIABLES.user}) ${extract('req.fhdr(authorization)', header)} if { req.fhdr(authorization) -m reg ${word(header)} }`,
+    );
+  }
+  if (keys.has('origin')) {
+    // req.fhdr: req.hdr would split the X-Matrix header at its commas.
+    out.push(
+      '    # The remote server of a federation request (one server may use several addresses).',
+      `    http-request set-var(${HASH_VARIABLES.origin}) src`,
+      `    http-request set-var(${HASH_VARIABLES.origin}) ${extract('req.fhdr(authorization)', XMATRIX_ORIGIN)} if { req.fhdr(authorization) -m reg ${word(XMATRIX_ORIGIN)} }`,
+    );
+  }
+  if (keys.has('room')) {
+    out.push(
+      '    # The room of a /rooms/<room id>/... path, decoded so that spellings agree.',
+      `    http-request set-var(${HASH_VARIABLES.room}) ${extract('path', PATH_ROOM, ',url_dec')}`,
+    );
+  }
+  return out;
+}
+
+function backend(pool: ProxyPool): string[] {
+  const balance = pool.hashBy
+    ? [`    balance hash var(${HASH_VARIABLES[pool.hashBy]})`, '    hash-type consistent']
+    : ['    balance roundrobin'];
+  return [
+    `backend ${pool.name}`,
+    ...balance,
+    ...pool.servers.map((server) => `    server ${server.process} ${server.address}`),
+  ];
+}
+
+function bindDirective(listen: string): string {
+  return `    bind ${/^\d+$/.test(listen) ? `:${listen}` : listen}`;
+}
+
+export function haproxyConfig(topology: ProxyTopology, options: ProxyOptions): string {
+  const plan = planRoutes(topology);
+  const keys = new Set(plan.pools.flatMap((pool) => (pool.hashBy ? [pool.hashBy] : [])));
+  const routes = plan.locations.flatMap((location, index) => {
+    const acl = `chat_route_${index + 1}`;
+    const since = location.initialSyncPool
+      ? [`    use_backend ${location.initialSyncPool} if ${acl} !{ url_param(since) -m len gt 0 }`]
+      : [];
+    return [
+      `    acl ${acl} path_reg ${word(location.pattern)}`,
+      ...location.byMethod.map(
+        ({ methods, pool }) => `    use_backend ${pool} if ${acl} { method ${methods.join(' ')} }`,
+      ),
+      ...since,
+      `    use_backend ${location.pool} if ${acl}`,
+    ];
+  });
+  const lines = [
+    '# Chat server reverse proxy for HAProxy, generated by `npm run proxy-config` from the',
+    '# homeserver and worker configs: regenerate it when workers or stream_writers change.',
+    '# docs/reverse-proxy.md explains each rule.',
+    '',
+    'defaults',
+    '    mode http',
+    "    # Workers need the client's address (set x_forwarded: true on their listeners); Host",
+    '    # and the request line pass unchanged, as federation signatures cover them.',
+    '    option forwardfor',
+    '    timeout connect 5s',
+    '    # Long-polls and initial syncs hold a request open for a long time.',
+    `    timeout client ${UPSTREAM_TIMEOUT_SECONDS}s`,
+    `    timeout server ${UPSTREAM_TIMEOUT_SECONDS}s`,
+    '',
+    'frontend chat',
+    ...options.listen.map(bindDirective),
+    '    # Internal HTTP replication: never from the public side. HAProxy matches the raw path,',
+    '    # so the check decodes it and skips extra slashes and dot segments.',
+    `    http-request deny deny_status 404 if { path,url_dec -m reg ${word(LOOSE_REPLICATION_PATH)} }`,
+    `    acl chat_public_api path_reg ${PUBLIC_PATTERNS.map(word).join(' ')}`,
+    '    http-request deny deny_status 404 unless chat_public_api',
+    '    # Media uploads are the largest bodies the server takes.',
+    `    http-request deny deny_status 413 if { req.hdr_val(content-length) gt ${options.maxBodyBytes} }`,
+    '    http-request set-header X-Forwarded-Proto https if { ssl_fc }',
+    '    http-request set-header X-Forwarded-Proto http if !{ ssl_fc }',
+    ...hashKeyRules(keys),
+    '',
+    ...routes,
+    '',
+    ...plan.pools.flatMap((pool) => [...backend(pool), '']),
+  ];
+  return lines.join('\n');
+}
