@@ -1,0 +1,15 @@
+export * from './lib/commands/command-names';
+export * from './lib/commands/replication-command';
+export * from './lib/commands/command-format-error';
+export * from './lib/commands/command-codec';
+export * from './lib/bus/replication-transport';
+export { USER_IP_CHANNEL, type ChannelSuffix } from './lib/bus/channels';
+export * from './lib/bus/redis-replication.transport';
+export * from './lib/bus/in-process-replication.transport';
+export * from './lib/bus/replication.server';
+export * from './lib/bus/replication.bus';
+export * from './lib/core/replication-stream';
+export * from './lib/core/stream-registry';
+export * from './lib/core/replication-data.handler';
+export * from './lib/core/replication-command.handler';
+export * from './lib/core/replication.streamer';
