@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { basename, resolve } from 'node:path';
@@ -56,6 +57,8 @@ async function run(options: RunOptions): Promise<number> {
   const stop = new AbortController();
   const deadline = AbortSignal.timeout(options.deadlineS * 1000);
   const signal = AbortSignal.any([stop.signal, deadline]);
+  // Every request in flight listens on it (one per long-polling client): not a leak.
+  setMaxListeners(0, signal);
   const onSignal = (): void => stop.abort(new Error('interrupted'));
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);

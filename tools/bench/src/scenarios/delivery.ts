@@ -1,3 +1,5 @@
+import { setMaxListeners } from 'node:events';
+
 import { dueAt, LoopGuard, plannedSends, sleep } from '../lib/bounds';
 import { ABORTED } from '../lib/errors';
 import type { Session } from '../lib/matrix-api';
@@ -91,6 +93,8 @@ async function runDelivery(ctx: BenchContext, t: Topology): Promise<ScenarioResu
 
   const measured = await ctx.measure(async () => {
     const stopPolls = new AbortController();
+    // Every poll in flight listens on it: one listener per client is expected, not a leak.
+    setMaxListeners(0, stopPolls.signal);
     const pollSignal = AbortSignal.any([stopPolls.signal, ctx.signal]);
     // Each poll returns on a new event, a timeout or (after a pause) an error: this many fit.
     const runMs =
