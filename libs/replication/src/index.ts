@@ -13,3 +13,4 @@ export * from './lib/core/stream-registry';
 export * from './lib/core/replication-data.handler';
 export * from './lib/core/replication-command.handler';
 export * from './lib/core/replication.streamer';
+export * from './lib/streams';

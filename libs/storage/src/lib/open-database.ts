@@ -21,6 +21,7 @@ import { SqlToDeviceStore } from './stores/sql-to-device.store';
 import type { PushRuleStore } from './ports/push-rule.store';
 import { SqlPushRuleStore } from './stores/sql-push-rule.store';
 import type { PushActionStore } from './ports/push-action.store';
+import type { ReplicationRowsStore } from './ports/replication-rows.store';
 import { SqlPushActionStore } from './stores/sql-push-action.store';
 import { SqlEventStore } from './stores/sql-event.store';
 import { SqlRoomAliasStore } from './stores/sql-room-alias.store';
@@ -29,6 +30,7 @@ import { SqlAccountDataStore } from './stores/sql-account-data.store';
 import { SqlAccountStore } from './stores/sql-account.store';
 import { SqlAuthSessionStore } from './stores/sql-auth-session.store';
 import { SqlDeviceStore } from './stores/sql-device.store';
+import { SqlReplicationRowsStore } from './stores/sql-replication-rows.store';
 import { InstanceIdStore } from './stream-ids/instance-id.store';
 import { StreamIdGenerators, type StreamWriters } from './stream-ids/stream-id-generators';
 
@@ -53,6 +55,7 @@ export interface Storage {
   toDevice: ToDeviceStore;
   pushRules: PushRuleStore;
   pushActions: PushActionStore;
+  replicationRows: ReplicationRowsStore;
   instanceIds: InstanceIdStore;
   idGenerators: StreamIdGenerators;
   close(): Promise<void>;
@@ -100,6 +103,7 @@ export async function openDatabase(
       pushActions: new SqlPushActionStore(database),
       toDevice: streamStore(SqlToDeviceStore, STREAM_NAMES.toDevice),
       presence: streamStore(SqlPresenceStore, STREAM_NAMES.presence),
+      replicationRows: new SqlReplicationRowsStore(database),
       instanceIds: new InstanceIdStore(database),
       idGenerators,
       close: async () => {

@@ -21,6 +21,7 @@ import { PresenceStore } from './ports/presence.store';
 import { ToDeviceStore } from './ports/to-device.store';
 import { PushRuleStore } from './ports/push-rule.store';
 import { PushActionStore } from './ports/push-action.store';
+import { ReplicationRowsStore } from './ports/replication-rows.store';
 
 /** DI token for the whole opened `Storage` (id generators, instance ids, close). */
 export const STORAGE = Symbol('STORAGE');
@@ -61,6 +62,7 @@ export class StorageModule {
         { provide: ToDeviceStore, ...fromStorage((s) => s.toDevice) },
         { provide: PushRuleStore, ...fromStorage((s) => s.pushRules) },
         { provide: PushActionStore, ...fromStorage((s) => s.pushActions) },
+        { provide: ReplicationRowsStore, ...fromStorage((s) => s.replicationRows) },
         StorageShutdown,
       ],
       exports: [
@@ -78,6 +80,7 @@ export class StorageModule {
         ToDeviceStore,
         PushRuleStore,
         PushActionStore,
+        ReplicationRowsStore,
       ],
     };
   }

@@ -11,3 +11,4 @@ export * from './presence.store';
 export * from './to-device.store';
 export * from './push-rule.store';
 export * from './push-action.store';
+export * from './replication-rows.store';
