@@ -3,6 +3,7 @@ import { type DynamicModule, Module } from '@nestjs/common';
 import { AdminApiModule } from '@chat/admin-api';
 import { ClientApiModule } from '@chat/client-api';
 import { instanceName, type HomeserverConfig } from '@chat/config';
+import { CoordinationModule } from '@chat/coordination';
 import { PlatformModule } from '@chat/platform';
 import { StorageModule } from '@chat/storage';
 
@@ -20,6 +21,7 @@ export class AppModule {
         }),
         ClientApiModule,
         AdminApiModule,
+        CoordinationModule.forRoot(config),
       ],
     };
   }

@@ -31,13 +31,16 @@ export class TestServer {
     readonly baseUrl: string,
     private readonly database: TestDatabase,
     private readonly validator: OpenApiValidator,
+    /** False when the database is shared with other servers (worker mode): they drop it. */
+    private readonly ownsDatabase: boolean,
   ) {}
 
   static async start(
     engine: Engine,
     extraConfig: Record<string, unknown> = {},
+    shared?: { database: TestDatabase },
   ): Promise<TestServer> {
-    const database = await createTestDatabase(engine);
+    const database = shared?.database ?? (await createTestDatabase(engine));
     const dir = mkdtempSync(join(tmpdir(), 'chat-int-'));
     const unlimited = { per_second: 10_000, burst_count: 10_000 };
     const { config } = parseConfig([
@@ -92,12 +95,13 @@ export class TestServer {
       `http://127.0.0.1:${port}`,
       database,
       await OpenApiValidator.load(),
+      shared === undefined,
     );
   }
 
   async stop(): Promise<void> {
     await this.http.close();
-    await this.database.drop();
+    if (this.ownsDatabase) await this.database.drop();
   }
 
   /**

@@ -33,3 +33,4 @@ export type { SyncQuery } from './lib/sync/sync-query';
 export * from './lib/sync/legacy-sync.service';
 export * from './lib/sync/stream-notifier';
 export * from './lib/sync/sync-tokens';
+export { PushActionsCalculator } from './lib/sync/push-actions.calculator';

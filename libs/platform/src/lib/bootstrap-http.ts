@@ -2,6 +2,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { DynamicModule, INestApplication, Type } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
+import type { CustomTransportStrategy } from '@nestjs/microservices';
 
 import { canonicalApiPath } from '@chat/routing';
 import type { HomeserverConfig, ListenerConfig, ResourceName } from '@chat/config';
@@ -12,6 +13,7 @@ import { MatrixExpressAdapter } from './http/matrix-express.adapter';
 import { tagListener, type ListenerContext } from './http/request-context';
 import { requestContextMiddleware } from './http/request-context.middleware';
 import { loggerFor, PinoNestLogger, useLoggerFor } from './observability/logger';
+import { BUS_TRANSPORT_STRATEGY } from './tokens';
 
 export interface RunningHttp {
   app: INestApplication;
@@ -30,6 +32,14 @@ function listen(server: Server, port: number, host: string, ipv6Only: boolean): 
       resolve((server.address() as AddressInfo).port);
     });
   });
+}
+
+function optionalProvider<T>(app: INestApplication, token: symbol): T | undefined {
+  try {
+    return app.get<T>(token, { strict: false });
+  } catch {
+    return undefined;
+  }
 }
 
 function isNoIpv6(error: unknown): boolean {
@@ -83,7 +93,11 @@ export async function bootstrapHttp(
     logger: new PinoNestLogger(logger),
     abortOnError: false,
   });
+  const bus = optionalProvider<CustomTransportStrategy>(app, BUS_TRANSPORT_STRATEGY);
+  if (bus) app.connectMicroservice({ strategy: bus }, { inheritAppConfig: true });
   await app.init();
+  // The bus is up before the listeners: a request must not see positions older than the bus has.
+  if (bus) await app.startAllMicroservices();
 
   const servers: Server[] = [];
   const addresses: RunningHttp['addresses'] = [];

@@ -126,10 +126,13 @@ export class PushActionsCalculator implements OnModuleDestroy {
     private readonly events: EventStore,
     private readonly pushRules: PushRulesService,
   ) {
-    this.stopListening = pushRules.onChange((userId) => {
-      this.rules.delete(userId);
-      this.rulesGeneration++;
-    });
+    this.stopListening = pushRules.onChange((userId) => this.forgetRules(userId));
+  }
+
+  /** The user's rules changed (here, or on another process in worker mode). */
+  forgetRules(userId: string): void {
+    this.rules.delete(userId);
+    this.rulesGeneration++;
   }
 
   onModuleDestroy(): void {

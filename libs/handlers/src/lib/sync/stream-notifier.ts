@@ -2,7 +2,13 @@ import { Injectable, Logger, type OnModuleDestroy, type OnModuleInit } from '@ne
 
 import { DeviceStore, EventStore } from '@chat/storage';
 import { RoomEventWriter } from '@chat/stream-writers';
-import { Notifier, StreamChangeCache, type StreamToken, type WaitCallback } from '@chat/streams';
+import {
+  Notifier,
+  StreamChangeCache,
+  type StreamKey,
+  type StreamToken,
+  type WaitCallback,
+} from '@chat/streams';
 
 import { TypingService } from '../rooms/typing.service';
 import { PushRulesService } from './push-rules.service';
@@ -123,6 +129,29 @@ export class StreamNotifier implements OnModuleInit, OnModuleDestroy {
     );
   }
 
+  /**
+   * Room events another process persisted (worker mode), before this process's position covers
+   * them: the change caches must know of them by the time a sync can see them.
+   */
+  recordReplicatedRoomEvents(events: readonly ReplicatedRoomEvent[]): void {
+    for (const e of events) {
+      this.roomChanges.entityChanged(e.roomId, e.pos);
+      if (e.type === 'm.room.member' && e.stateKey !== null) {
+        this.membershipChanges.entityChanged(e.stateKey, e.pos);
+      }
+    }
+  }
+
+  /** The same events once the position covers them: wakes their rooms' and members' syncs. */
+  announceReplicatedRoomEvents(events: readonly ReplicatedRoomEvent[]): void {
+    this.notifier.notifyNewRoomEvents(events, this.tokens.currentToken().get('room'));
+  }
+
+  /** Another process's write in stream `key`, now covered by this process's position. */
+  replicatedStreamAdvanced(key: Exclude<StreamKey, 'room'>, targets: Targets): void {
+    this.wake(key, targets);
+  }
+
   /** `position`: the stream id the write got, for this and the methods below. */
   receiptsChanged(roomId: string, position: number): void {
     this.notifyStream('receipt', { rooms: [roomId] }, position);
@@ -187,7 +216,7 @@ export class StreamNotifier implements OnModuleInit, OnModuleDestroy {
     else this.pending.delete(key);
   }
 
-  private wake<K extends NotifiedKey>(key: K, targets: Targets): void {
+  private wake<K extends Exclude<StreamKey, 'room'>>(key: K, targets: Targets): void {
     this.notifier.onNewEvent(key, this.tokens.currentToken().get(key), targets);
   }
 }
@@ -195,9 +224,19 @@ export class StreamNotifier implements OnModuleInit, OnModuleDestroy {
 const NOTIFIED_KEYS = ['receipt', 'account_data', 'push_rules', 'to_device', 'presence'] as const;
 type NotifiedKey = (typeof NOTIFIED_KEYS)[number];
 
-interface Targets {
+export interface Targets {
   users?: readonly string[];
   rooms?: readonly string[];
+}
+
+/** What the notifier needs of a room event written elsewhere (an `events` stream `ev` row). */
+export interface ReplicatedRoomEvent {
+  writer: string;
+  pos: number;
+  roomId: string;
+  type: string;
+  stateKey: string | null;
+  membership: string | null;
 }
 
 interface PendingNotification {

@@ -129,6 +129,8 @@ export abstract class EventStore {
   /** Rooms published in the room directory. */
   abstract getPublicRoomIds(): Promise<string[]>;
   abstract getEvents(eventIds: readonly string[]): Promise<Map<string, StoredEvent>>;
+  /** Drops this process's cached copy of an event that another process changed (redacted). */
+  abstract forgetCachedEvent(eventId: string): void;
   abstract getForwardExtremities(roomId: string): Promise<string[]>;
   abstract getStateGroupState(group: number): Promise<StateMap<string>>;
   abstract getCurrentState(roomId: string): Promise<StateMap<string>>;

@@ -368,6 +368,10 @@ export class SqlEventStore extends EventStore {
     return rows.map((row) => row.room_id);
   }
 
+  forgetCachedEvent(eventId: string): void {
+    this.eventCache.delete(eventId);
+  }
+
   async getEvents(eventIds: readonly string[]): Promise<Map<string, StoredEvent>> {
     const found = new Map<string, StoredEvent>();
     const missing: string[] = [];

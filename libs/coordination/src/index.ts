@@ -1,0 +1,3 @@
+export * from './lib/coordination.module';
+export * from './lib/replicated-rows.applier';
+export * from './lib/replication-process';

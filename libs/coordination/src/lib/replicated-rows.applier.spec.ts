@@ -1,0 +1,126 @@
+import type { PushActionsCalculator, ReplicatedRoomEvent, StreamNotifier } from '@chat/handlers';
+import type { EventStore } from '@chat/storage';
+import { STREAM_NAMES } from '@chat/streams';
+
+import { ReplicatedRowsApplier } from './replicated-rows.applier';
+
+/** Records what the applier asks of the notifier, the event cache and the push-rule cache. */
+function setup() {
+  const calls: Array<[string, ...unknown[]]> = [];
+  const notifier = {
+    recordReplicatedRoomEvents: (e: ReplicatedRoomEvent[]) => calls.push(['record', e]),
+    announceReplicatedRoomEvents: (e: ReplicatedRoomEvent[]) => calls.push(['announce', e]),
+    replicatedStreamAdvanced: (key: string, targets: unknown) => calls.push(['wake', key, targets]),
+  } as unknown as StreamNotifier;
+  const events = {
+    forgetCachedEvent: (id: string) => calls.push(['forgetEvent', id]),
+    getRoomsForUser: async (userId: string) => [`!room-of-${userId}`],
+  } as unknown as EventStore;
+  const pushActions = {
+    forgetRules: (userId: string) => calls.push(['forgetRules', userId]),
+  } as unknown as PushActionsCalculator;
+  return { calls, applier: new ReplicatedRowsApplier(notifier, events, pushActions) };
+}
+
+const ev = (
+  roomId: string,
+  type: string,
+  extra: { stateKey?: string; redacts?: string; membership?: string; rejected?: boolean } = {},
+) => [
+  'ev',
+  [
+    `$${Math.random()}`,
+    roomId,
+    type,
+    extra.stateKey ?? null,
+    extra.redacts ?? null,
+    null,
+    extra.membership ?? null,
+    extra.rejected ?? false,
+    false,
+  ],
+];
+
+describe('ReplicatedRowsApplier', () => {
+  it('records room events in the change caches before the position moves, and wakes after', async () => {
+    const { calls, applier } = setup();
+    const rows = [
+      ev('!a:x', 'm.room.member', { stateKey: '@bob:x', membership: 'join' }),
+      ev('!a:x', 'm.room.message', { rejected: true }),
+      ['state', ['!a:x', 'm.room.member', '@bob:x', '$e']],
+    ];
+    const applied = { stream: STREAM_NAMES.events, writer: 'p1', token: 7, rows };
+    applier.invalidate(applied);
+    await applier.notify(applied);
+    const expected = [
+      {
+        writer: 'p1',
+        pos: 7,
+        roomId: '!a:x',
+        type: 'm.room.member',
+        stateKey: '@bob:x',
+        membership: 'join',
+      },
+    ];
+    expect(calls).toEqual([
+      ['record', expected],
+      ['announce', expected],
+    ]);
+  });
+
+  it('drops the cached copy of an event redacted elsewhere', () => {
+    const { calls, applier } = setup();
+    applier.invalidate({
+      stream: STREAM_NAMES.events,
+      writer: 'p1',
+      token: 8,
+      rows: [ev('!a:x', 'm.room.redaction', { redacts: '$old' })],
+    });
+    expect(calls[0]).toEqual(['forgetEvent', '$old']);
+  });
+
+  it('forgets push rules that changed elsewhere, and wakes their users', async () => {
+    const { calls, applier } = setup();
+    const applied = { stream: STREAM_NAMES.pushRules, writer: 'main', token: 3, rows: [['@u:x']] };
+    applier.invalidate(applied);
+    await applier.notify(applied);
+    expect(calls).toEqual([
+      ['forgetRules', '@u:x'],
+      ['wake', 'push_rules', { users: ['@u:x'] }],
+    ]);
+  });
+
+  it('wakes local to-device recipients only, and receipts by room', async () => {
+    const { calls, applier } = setup();
+    await applier.notify({
+      stream: STREAM_NAMES.toDevice,
+      writer: 'main',
+      token: 4,
+      rows: [['@u:x'], ['remote.example'], ['@u:x']],
+    });
+    await applier.notify({
+      stream: STREAM_NAMES.receipts,
+      writer: 'main',
+      token: 5,
+      rows: [['!r:x', 'm.read', '@u:x', '$e', null, {}]],
+    });
+    expect(calls).toEqual([
+      ['wake', 'to_device', { users: ['@u:x'] }],
+      ['wake', 'receipt', { rooms: ['!r:x'] }],
+    ]);
+  });
+
+  it('wakes a user whose devices changed and everyone sharing their rooms', async () => {
+    const { calls, applier } = setup();
+    await applier.notify({
+      stream: STREAM_NAMES.deviceLists,
+      writer: 'main',
+      token: 6,
+      rows: [
+        ['@d:x', false, false],
+        ['@d:x', false, false],
+      ],
+    });
+    expect(calls).toEqual([['wake', 'device_list', { users: ['@d:x'], rooms: ['!room-of-@d:x'] }]]);
+  });
+});
