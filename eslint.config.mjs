@@ -3,11 +3,13 @@ import prettier from 'eslint-config-prettier';
 
 // Dependencies point one way: apps -> api -> feature -> storage/streams -> protocol.
 const layers = {
-  'type:app': ['type:api', 'type:feature', 'type:replication', 'type:writer', 'type:platform', 'type:storage', 'type:core', 'type:config', 'type:util', 'type:protocol', 'type:testing'],
+  'type:app': ['type:api', 'type:coordination', 'type:feature', 'type:replication', 'type:writer', 'type:platform', 'type:storage', 'type:core', 'type:config', 'type:util', 'type:protocol', 'type:testing'],
   'type:api': ['type:feature', 'type:platform', 'type:config', 'type:util', 'type:protocol', 'type:testing'],
   'type:feature': ['type:replication', 'type:writer', 'type:platform', 'type:storage', 'type:core', 'type:config', 'type:util', 'type:protocol', 'type:testing'],
+  // Wires the features to the replication bus (worker mode); the apps compose it.
+  'type:coordination': ['type:feature', 'type:replication', 'type:writer', 'type:platform', 'type:storage', 'type:core', 'type:config', 'type:util', 'type:protocol', 'type:testing'],
   // The replication bus, streams' row codecs, catch-up and HTTP replication (worker mode).
-  'type:replication': ['type:storage', 'type:core', 'type:config', 'type:util', 'type:protocol', 'type:testing'],
+  'type:replication': ['type:platform', 'type:storage', 'type:core', 'type:config', 'type:util', 'type:protocol', 'type:testing'],
   'type:writer': ['type:storage', 'type:core', 'type:config', 'type:util', 'type:protocol', 'type:testing'],
   'type:platform': ['type:config', 'type:util', 'type:protocol', 'type:testing'],
   'type:storage': ['type:core', 'type:config', 'type:protocol', 'type:testing'],

@@ -14,3 +14,4 @@ export * from './lib/core/replication-data.handler';
 export * from './lib/core/replication-command.handler';
 export * from './lib/core/replication.streamer';
 export * from './lib/streams';
+export * from './lib/http';
