@@ -1,21 +1,26 @@
 import { randomBytes } from 'node:crypto';
 
-import { createTestDatabase, type TestDatabase } from '@chat/testing';
+import { Client } from 'pg';
+
+import { createTestDatabase, findFreePort, type TestDatabase } from '@chat/testing';
 
 import { V3 } from './accounts.test-helper';
-import { createRoom, join, sendText } from './rooms.test-helper';
+import { createRoom, join, roomPath, sendText } from './rooms.test-helper';
 import { TestServer } from './test-server.test-helper';
 
 type Json = Record<string, unknown>;
 
 /**
- * Two processes on one PostgreSQL database and one Redis: main writes every stream, and a
- * worker that serves reads learns of main's writes over the replication bus alone.
+ * Three processes on one PostgreSQL database and one Redis: main, an event persister that writes
+ * every room's events, and a generic worker. Writes reach the persister over HTTP replication;
+ * everything else learns of them over the replication bus alone.
  */
-describe('replication between processes (postgres, redis)', () => {
+describe('worker mode: replication between processes (postgres, redis)', () => {
   let database: TestDatabase;
   let main: TestServer;
+  let persister: TestServer;
   let worker: TestServer;
+  const ports = { main: 0, persister: 0 };
 
   const redisUrl = new URL(process.env['CHAT_TEST_REDIS_URL'] ?? 'redis://127.0.0.1:6379');
   const redis = {
@@ -25,37 +30,103 @@ describe('replication between processes (postgres, redis)', () => {
     // Each run on its own channels: runs sharing a Redis never hear each other.
     channel_prefix: `${process.env['CHAT_TEST_REDIS_PREFIX'] ?? 'chat-test:'}${randomBytes(4).toString('hex')}:`,
   };
-  // Presence writes from a worker's /sync belong on the presence writer, which is not built yet.
-  const shared = { redis, use_presence: false };
+  const shared = () => ({
+    redis,
+    worker_replication_secret: 'replication-test-secret',
+    instance_map: {
+      main: { host: '127.0.0.1', port: ports.main },
+      persister1: { host: '127.0.0.1', port: ports.persister },
+    },
+    stream_writers: { events: ['persister1'] },
+    // Presence writes from a worker's /sync belong on the presence writer, not forwarded yet.
+    use_presence: false,
+  });
+  const workerConfig = (name: string) => ({
+    ...shared(),
+    worker_app: 'chat.app.generic_worker',
+    worker_name: name,
+  });
 
   beforeAll(async () => {
     database = await createTestDatabase('postgres');
-    main = await TestServer.start('postgres', shared, { database });
-    worker = await TestServer.start(
-      'postgres',
-      {
-        ...shared,
-        worker_app: 'chat.app.generic_worker',
-        worker_name: 'worker1',
-        instance_map: { main: { host: '127.0.0.1', port: 9093 } },
-      },
-      { database },
-    );
+    ports.main = await findFreePort();
+    ports.persister = await findFreePort();
+    main = await TestServer.start('postgres', shared(), { database, replicationPort: ports.main });
+    persister = await TestServer.start('postgres', workerConfig('persister1'), {
+      database,
+      replicationPort: ports.persister,
+    });
+    worker = await TestServer.start('postgres', workerConfig('worker1'), { database });
   });
 
   afterAll(async () => {
     await worker?.stop();
+    await persister?.stop();
     await main?.stop();
     await database?.drop();
   });
 
-  it('a long-poll on the worker wakes for a message persisted by main, and sees it', async () => {
+  async function writersOf(roomId: string): Promise<string[]> {
+    const client = new Client({ connectionString: (database.config.args as { url: string }).url });
+    await client.connect();
+    try {
+      const { rows } = await client.query<{ instance_name: string }>(
+        'SELECT DISTINCT instance_name FROM events WHERE room_id = $1',
+        [roomId],
+      );
+      return rows.map((r) => r.instance_name);
+    } finally {
+      await client.end();
+    }
+  }
+
+  it('rooms created and written through main and the worker are persisted by the persister', async () => {
     const alice = await main.register('alice');
     const bob = await main.register('bob');
-    const roomId = await createRoom(main, alice, { preset: 'public_chat' });
+    const roomId = await createRoom(worker, alice, { preset: 'public_chat' });
     expect((await join(main, bob, roomId)).status).toBe(200);
+    await sendText(worker, alice, roomId, 'from the worker');
+    await sendText(main, alice, roomId, 'from main');
+    expect(await writersOf(roomId)).toEqual(['persister1']);
 
-    const first = await worker.request('GET', `${V3}/sync`, { token: bob.token });
+    // Read-your-writes: the sending process already shows the message in its own reads.
+    const messages = await worker.request('GET', `${roomPath(roomId, 'messages')}?dir=b&limit=5`, {
+      token: alice.token,
+    });
+    const bodies = (messages.body['chunk'] as Json[]).map((e) => (e['content'] as Json)['body']);
+    expect(bodies.slice(0, 2)).toEqual(['from main', 'from the worker']);
+  });
+
+  it('a retried send with the same transaction id gives the same event, across processes', async () => {
+    const carol = await main.register('carol');
+    const roomId = await createRoom(main, carol, {});
+    const path = roomPath(roomId, 'send/m.room.message/txn-1');
+    const body = { msgtype: 'm.text', body: 'once' };
+    const first = await worker.request('PUT', path, { token: carol.token, body });
+    const again = await worker.request('PUT', path, { token: carol.token, body });
+    expect(first.status).toBe(200);
+    expect(again.body['event_id']).toBe(first.body['event_id']);
+  });
+
+  it('refuses an event that fails authorization with the persister’s Matrix error', async () => {
+    const dave = await main.register('dave');
+    const erin = await main.register('erin');
+    const roomId = await createRoom(main, dave, {});
+    const res = await worker.request('PUT', roomPath(roomId, 'send/m.room.message/t'), {
+      token: erin.token,
+      body: { msgtype: 'm.text', body: 'not a member' },
+    });
+    expect(res.status).toBe(403);
+    expect(res.body['errcode']).toBe('M_FORBIDDEN');
+  });
+
+  it('a long-poll on the worker wakes for a message the persister wrote, and sees it', async () => {
+    const frank = await main.register('frank');
+    const grace = await main.register('grace');
+    const roomId = await createRoom(main, frank, { preset: 'public_chat' });
+    expect((await join(main, grace, roomId)).status).toBe(200);
+
+    const first = await worker.request('GET', `${V3}/sync`, { token: grace.token });
     expect(first.status).toBe(200);
     expect(Object.keys((first.body['rooms'] as Json)['join'] as Json)).toContain(roomId);
 
@@ -63,9 +134,9 @@ describe('replication between processes (postgres, redis)', () => {
     const poll = worker.request(
       'GET',
       `${V3}/sync?since=${encodeURIComponent(first.body['next_batch'] as string)}&timeout=30000`,
-      { token: bob.token },
+      { token: grace.token },
     );
-    const eventId = await sendText(main, alice, roomId, 'across processes');
+    const eventId = await sendText(main, frank, roomId, 'across processes');
     const woken = await poll;
     expect(woken.status).toBe(200);
     const room = ((woken.body['rooms'] as Json)['join'] as Json)[roomId] as Json;
@@ -74,23 +145,14 @@ describe('replication between processes (postgres, redis)', () => {
   });
 
   it('a worker started after the writes sees them (positions load from the database)', async () => {
-    const carol = await main.register('carol');
-    const roomId = await createRoom(main, carol, { preset: 'public_chat' });
+    const heidi = await main.register('heidi');
+    const roomId = await createRoom(main, heidi, { preset: 'public_chat' });
     const sent = [];
-    for (let i = 0; i < 5; i++) sent.push(await sendText(main, carol, roomId, `early ${i}`));
+    for (let i = 0; i < 5; i++) sent.push(await sendText(main, heidi, roomId, `early ${i}`));
 
-    const late = await TestServer.start(
-      'postgres',
-      {
-        ...shared,
-        worker_app: 'chat.app.generic_worker',
-        worker_name: 'worker2',
-        instance_map: { main: { host: '127.0.0.1', port: 9093 } },
-      },
-      { database },
-    );
+    const late = await TestServer.start('postgres', workerConfig('worker2'), { database });
     try {
-      const res = await late.request('GET', `${V3}/sync`, { token: carol.token });
+      const res = await late.request('GET', `${V3}/sync`, { token: heidi.token });
       expect(res.status).toBe(200);
       const room = ((res.body['rooms'] as Json)['join'] as Json)[roomId] as Json;
       const ids = ((room['timeline'] as Json)['events'] as Json[]).map((e) => e['event_id']);

@@ -38,7 +38,7 @@ export class TestServer {
   static async start(
     engine: Engine,
     extraConfig: Record<string, unknown> = {},
-    shared?: { database: TestDatabase },
+    shared?: { database: TestDatabase; replicationPort?: number },
   ): Promise<TestServer> {
     const database = shared?.database ?? (await createTestDatabase(engine));
     const dir = mkdtempSync(join(tmpdir(), 'chat-int-'));
@@ -85,9 +85,16 @@ export class TestServer {
       },
     ]);
     // Port 0 is not a valid config value, so the listener is handed over directly.
-    const http = await bootstrapHttp(AppModule.register(config), config, {
-      listeners: config.listeners.map((listener) => ({ ...listener, port: 0 })),
-    });
+    const listeners = config.listeners.map((listener) => ({ ...listener, port: 0 }));
+    // Other processes find this one's replication listener through instance_map: a fixed port.
+    if (shared?.replicationPort !== undefined) {
+      listeners.push({
+        ...listeners[0],
+        port: shared.replicationPort,
+        resources: [{ names: ['replication'] }],
+      });
+    }
+    const http = await bootstrapHttp(AppModule.register(config), config, { listeners });
     const { port } = http.addresses[0];
     return new TestServer(
       http,

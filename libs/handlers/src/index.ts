@@ -34,3 +34,4 @@ export * from './lib/sync/legacy-sync.service';
 export * from './lib/sync/stream-notifier';
 export * from './lib/sync/sync-tokens';
 export { PushActionsCalculator } from './lib/sync/push-actions.calculator';
+export * from './lib/rooms/room-event-sender';

@@ -32,6 +32,7 @@ export class ReplicationProcess implements OnModuleDestroy {
   readonly server: ReplicationServer;
   readonly data: ReplicationDataHandler;
   readonly bus: ReplicationBus;
+  readonly registry: StreamRegistry;
   private readonly streamer: ReplicationStreamer;
   private readonly stopListening: Array<() => void> = [];
   private readonly logger = new Logger(ReplicationProcess.name);
@@ -43,7 +44,7 @@ export class ReplicationProcess implements OnModuleDestroy {
     applier: ReplicatedRowsApplier,
   ) {
     const instanceName = transport.instanceName;
-    const registry = new StreamRegistry([]);
+    const registry = (this.registry = new StreamRegistry([]));
     registerDbStreams(registry, {
       rows: storage.replicationRows,
       idGenerators: storage.idGenerators,

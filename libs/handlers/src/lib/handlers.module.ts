@@ -21,6 +21,7 @@ import { RoomAccessService } from './rooms/room-access.service';
 import { RoomAliasService } from './rooms/room-alias.service';
 import { RoomCreationService } from './rooms/room-creation.service';
 import { RoomDirectoryService } from './rooms/room-directory.service';
+import { RoomEventSender } from './rooms/room-event-sender';
 import { roomEventWriterProvider } from './rooms/room-event-writer.provider';
 import { RoomMessageService } from './rooms/room-message.service';
 import { RoomReadService } from './rooms/room-read.service';
@@ -61,6 +62,7 @@ const services = [
   RoomCreationService,
   RoomDirectoryService,
   RoomMessageService,
+  RoomEventSender,
   RoomReadService,
   RoomStateService,
   RoomUpgradeService,

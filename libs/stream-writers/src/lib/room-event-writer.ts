@@ -96,6 +96,15 @@ export class RoomEventWriter {
     create: EventDraft,
     drafts: EventDraft[],
   ): Promise<{ roomId: string; events: WrittenEvent[] }> {
+    const createEvent = this.buildCreateEvent(version, create);
+    return { roomId: createEvent.roomId, events: await this.writeNewRoom(createEvent, drafts) };
+  }
+
+  /**
+   * A new room's signed create event. Its room id decides which persister writes the room, so in
+   * worker mode any process builds it and the room's persister writes it (`writeNewRoom`).
+   */
+  buildCreateEvent(version: RoomVersion, create: EventDraft): RoomEvent {
     // Where the room id is the create event's hash (v12), two identical creates in one
     // millisecond would name the same room: each create gets a timestamp of its own.
     this.lastCreateTs = Math.max(this.now(), this.lastCreateTs + 1);
@@ -112,10 +121,12 @@ export class RoomEventWriter {
     if (!version.roomIdIsCreateHash) {
       pdu.room_id = `!${randomString(18)}:${this.opts.serverName}`;
     }
-    const createEvent = this.sign(pdu, version);
-    const roomId = createEvent.roomId;
-    const events = await this.enqueue(roomId, { drafts, createEvent });
-    return { roomId, events };
+    return this.sign(pdu, version);
+  }
+
+  /** Writes a new room: its create event, then `drafts`, in one unit. */
+  writeNewRoom(createEvent: RoomEvent, drafts: EventDraft[]): Promise<WrittenEvent[]> {
+    return this.enqueue(createEvent.roomId, { drafts, createEvent });
   }
 
   onPersisted(listener: EventsPersistedListener): () => void {

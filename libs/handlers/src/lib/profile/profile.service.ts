@@ -3,7 +3,7 @@ import { Injectable, Logger } from '@nestjs/common';
 import type { Requester } from '@chat/platform';
 import { MatrixError, parseUserId } from '@chat/protocol';
 import { AccountStore, EventStore, type ProfileRecord } from '@chat/storage';
-import { RoomEventWriter } from '@chat/stream-writers';
+import { RoomEventSender } from '../rooms/room-event-sender';
 
 /** The profile fields this server stores; the `m.profile_fields` capability advertises them. */
 export const PROFILE_FIELDS = ['displayname', 'avatar_url'] as const;
@@ -24,7 +24,7 @@ export class ProfileService {
   constructor(
     private readonly accounts: AccountStore,
     private readonly events: EventStore,
-    private readonly writer: RoomEventWriter,
+    private readonly writer: RoomEventSender,
   ) {}
 
   async getProfile(userId: string): Promise<Record<string, string>> {

@@ -10,10 +10,10 @@ import {
   parseUserId,
 } from '@chat/protocol';
 import { EventStore, RoomAliasStore } from '@chat/storage';
-import { RoomEventWriter } from '@chat/stream-writers';
 
 import { ProfileService } from '../profile/profile.service';
 import { RoomStateService } from './room-state.service';
+import { RoomEventSender } from './room-event-sender';
 
 /**
  * Membership changes through the client API: join, invite, leave, kick, ban, unban, knock and
@@ -23,7 +23,7 @@ import { RoomStateService } from './room-state.service';
 export class MembershipService {
   constructor(
     @Inject(HOMESERVER_CONFIG) private readonly config: HomeserverConfig,
-    private readonly writer: RoomEventWriter,
+    private readonly writer: RoomEventSender,
     private readonly events: EventStore,
     private readonly aliases: RoomAliasStore,
     private readonly state: RoomStateService,

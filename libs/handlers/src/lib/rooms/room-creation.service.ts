@@ -13,10 +13,11 @@ import {
   type RoomVersion,
 } from '@chat/protocol';
 import { EventStore, RoomAliasStore } from '@chat/storage';
-import { RoomEventWriter, type EventDraft } from '@chat/stream-writers';
+import type { EventDraft } from '@chat/stream-writers';
 
 import { ProfileService } from '../profile/profile.service';
 import { localAliasFor } from './room-alias.service';
+import { RoomEventSender } from './room-event-sender';
 
 export type RoomPreset = 'private_chat' | 'trusted_private_chat' | 'public_chat';
 
@@ -65,7 +66,7 @@ export function defaultPowerLevels(
 export class RoomCreationService {
   constructor(
     @Inject(HOMESERVER_CONFIG) private readonly config: HomeserverConfig,
-    private readonly writer: RoomEventWriter,
+    private readonly writer: RoomEventSender,
     private readonly events: EventStore,
     private readonly aliases: RoomAliasStore,
     private readonly profiles: ProfileService,

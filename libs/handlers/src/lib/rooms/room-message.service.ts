@@ -3,15 +3,15 @@ import { Injectable } from '@nestjs/common';
 import type { Requester } from '@chat/platform';
 import { MatrixError, parseEventId, redactionPowerLevel, userPowerLevel } from '@chat/protocol';
 import { EventStore } from '@chat/storage';
-import { RoomEventWriter } from '@chat/stream-writers';
 
 import { RoomStateService } from './room-state.service';
+import { RoomEventSender } from './room-event-sender';
 
 /** Message events, state events and redactions sent by clients. */
 @Injectable()
 export class RoomMessageService {
   constructor(
-    private readonly writer: RoomEventWriter,
+    private readonly writer: RoomEventSender,
     private readonly events: EventStore,
     private readonly state: RoomStateService,
   ) {}

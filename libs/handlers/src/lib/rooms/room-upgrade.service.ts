@@ -21,10 +21,10 @@ import {
   POWER_LEVEL_DEFAULTS,
 } from '@chat/protocol';
 import { EventStore, RoomAliasStore, type StoredEvent } from '@chat/storage';
-import { RoomEventWriter } from '@chat/stream-writers';
 
 import { RoomCreationService, type CreateRoomRequest } from './room-creation.service';
 import { RoomStateService } from './room-state.service';
+import { RoomEventSender } from './room-event-sender';
 
 type Content = Record<string, unknown>;
 
@@ -159,7 +159,7 @@ export class RoomUpgradeService {
 
   constructor(
     @Inject(HOMESERVER_CONFIG) private readonly config: HomeserverConfig,
-    private readonly writer: RoomEventWriter,
+    private readonly writer: RoomEventSender,
     private readonly events: EventStore,
     private readonly aliases: RoomAliasStore,
     private readonly state: RoomStateService,
