@@ -86,6 +86,12 @@ async function run(options: RunOptions): Promise<number> {
     const sharedSecret = launched?.sharedSecret ?? target.sharedSecret;
     const http = new HttpClient(baseUrl, { timeoutMs: options.requestTimeoutS * 1000, signal });
     const api = new MatrixApi(http, target.prefix);
+    const syncApi = target.syncBaseUrl
+      ? new MatrixApi(
+          new HttpClient(target.syncBaseUrl, { timeoutMs: options.requestTimeoutS * 1000, signal }),
+          target.prefix,
+        )
+      : api;
     const registrar: Registrar =
       target.registration === 'dummy'
         ? new DummyRegistrar(api)
@@ -94,6 +100,7 @@ async function run(options: RunOptions): Promise<number> {
     let measured: Measured | undefined;
     const ctx: BenchContext = {
       api,
+      syncApi,
       registrar,
       naming: new Naming(options.seed),
       seed: options.seed,
@@ -132,6 +139,7 @@ async function run(options: RunOptions): Promise<number> {
       startedAt,
       target: {
         baseUrl,
+        ...(target.syncBaseUrl ? { syncBaseUrl: target.syncBaseUrl } : {}),
         prefix: target.prefix,
         registration: target.registration,
         ...(target.registration === 'shared-secret' ? { adminPath: target.adminPath } : {}),

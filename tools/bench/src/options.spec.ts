@@ -107,6 +107,20 @@ describe('parseCommand', () => {
     expect(run([...argv, '--allow-remote']).target.baseUrl).toBe('https://matrix.example.org');
   });
 
+  it('lets the clients long-poll another process, under the same rules as the base URL', () => {
+    const argv = ['sync-latency', '--base-url', 'http://127.0.0.1:8008', '--registration', 'dummy'];
+    expect(run([...argv, '--sync-base-url', 'http://127.0.0.1:8083/']).target.syncBaseUrl).toBe(
+      'http://127.0.0.1:8083',
+    );
+    expect(run(argv).target.syncBaseUrl).toBeUndefined();
+    expect(() => run([...argv, '--sync-base-url', 'http://10.0.0.5:8083'])).toThrow(
+      '10.0.0.5:8083 is not a loopback address',
+    );
+    expect(() => run(['sync-latency', '--sync-base-url', 'http://127.0.0.1:8083'])).toThrow(
+      '--sync-base-url goes with --base-url',
+    );
+  });
+
   it('refuses contradictory or malformed targets', () => {
     expect(() => run(['send', '--base-url', 'http://localhost', '--engine', 'sqlite'])).toThrow(
       'not both',

@@ -8,6 +8,8 @@ export type Registration = 'shared-secret' | 'dummy';
 export interface TargetOptions {
   /** A running server to drive; without it the harness launches our monolith on `engine`. */
   baseUrl?: string;
+  /** Where the delivery scenarios' clients long-poll, when not `baseUrl` (one worker of many). */
+  syncBaseUrl?: string;
   engine?: Engine;
   /** What comes before `/client/v3/...`: `/chat` (ours) or `/_matrix` (any server). */
   prefix: string;
@@ -69,6 +71,7 @@ const SEED_MAX = 0xffffffff;
 
 const STRING_OPTIONS = [
   'base-url',
+  'sync-base-url',
   'engine',
   'prefix',
   'registration',
@@ -140,6 +143,7 @@ function target(
     adminPath: path('admin-path', str('admin-path'), DEFAULT_ADMIN_PATH),
   };
   if (baseUrlText === undefined) {
+    if (str('sync-base-url') !== undefined) throw new Error('--sync-base-url goes with --base-url');
     if (str('shared-secret') !== undefined) {
       throw new Error('--shared-secret goes with --base-url; a launched server gets its own');
     }
@@ -149,27 +153,39 @@ function target(
     };
   }
   if (str('engine') !== undefined) throw new Error('give --base-url or --engine, not both');
-  let url: URL;
-  try {
-    url = new URL(baseUrlText);
-  } catch {
-    throw new Error(`--base-url is not a URL: "${baseUrlText}"`);
-  }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:')
-    throw new Error('--base-url must be http(s)');
-  if (url.search || url.hash) throw new Error('--base-url takes no query or fragment');
-  if (!isLoopback(url) && values['allow-remote'] !== true) {
-    throw new Error(
-      `${url.host} is not a loopback address: add --allow-remote to load a remote server`,
-    );
-  }
+  const allowRemote = values['allow-remote'] === true;
+  const baseUrl = serverUrl('base-url', baseUrlText, allowRemote);
+  const syncBaseUrlText = str('sync-base-url');
+  const syncBaseUrl =
+    syncBaseUrlText === undefined
+      ? undefined
+      : serverUrl('sync-base-url', syncBaseUrlText, allowRemote);
   const sharedSecret = str('shared-secret') ?? env[SHARED_SECRET_ENV];
   if (registration === 'shared-secret' && !sharedSecret) {
     throw new Error(
       `shared-secret registration needs the server's registration_shared_secret: --shared-secret or ${SHARED_SECRET_ENV}`,
     );
   }
-  return { ...common, baseUrl: url.toString().replace(/\/+$/, ''), sharedSecret };
+  return { ...common, baseUrl, syncBaseUrl, sharedSecret };
+}
+
+/** An http(s) server URL without query or fragment; loopback unless remote targets are allowed. */
+function serverUrl(name: string, text: string, allowRemote: boolean): string {
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    throw new Error(`--${name} is not a URL: "${text}"`);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:')
+    throw new Error(`--${name} must be http(s)`);
+  if (url.search || url.hash) throw new Error(`--${name} takes no query or fragment`);
+  if (!isLoopback(url) && !allowRemote) {
+    throw new Error(
+      `${url.host} is not a loopback address: add --allow-remote to load a remote server`,
+    );
+  }
+  return url.toString().replace(/\/+$/, '');
 }
 
 /** Parses `<scenario> [options]`, `compare a.json b.json` or `--help`. */
@@ -268,6 +284,7 @@ export function usage(scenarios: readonly Scenario[]): string {
     '      --registration R     shared-secret | dummy (open registration, m.login.dummy)',
     `      --shared-secret S    the server's registration_shared_secret (or ${SHARED_SECRET_ENV})`,
     `      --admin-path P       shared-secret register path (default ${DEFAULT_ADMIN_PATH})`,
+    '      --sync-base-url URL  where sync-latency and fanout clients long-poll (e.g. one worker), if not --base-url',
     '      --allow-remote       allow a non-loopback --base-url',
     '',
     'Run:',

@@ -77,7 +77,7 @@ async function runDelivery(ctx: BenchContext, t: Topology): Promise<ScenarioResu
     clients.map((user, i) => ({ user, roomId: roomIds[clientRoom[i]] })),
   );
   const sinces = await setupPool(ctx, clients.length, async (i) => {
-    const { json } = await ctx.api.sync(clients[i].accessToken, { filter: SYNC_FILTER });
+    const { json } = await ctx.syncApi.sync(clients[i].accessToken, { filter: SYNC_FILTER });
     return json.next_batch;
   });
   ctx.log(`setup: ${clients.length} clients in ${roomIds.length} room(s)`);
@@ -109,7 +109,7 @@ async function runDelivery(ctx: BenchContext, t: Topology): Promise<ScenarioResu
       });
       while (guard.next() !== undefined) {
         try {
-          const { json } = await ctx.api.sync(user.accessToken, {
+          const { json } = await ctx.syncApi.sync(user.accessToken, {
             filter: SYNC_FILTER,
             since,
             timeoutMs: LONG_POLL_MS,

@@ -30,6 +30,8 @@ export interface ScenarioResult {
 
 export interface BenchContext {
   api: MatrixApi;
+  /** Where clients long-poll `/sync`: `api`, or another process of the same server. */
+  syncApi: MatrixApi;
   registrar: Registrar;
   naming: Naming;
   seed: number;
