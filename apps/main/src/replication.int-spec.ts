@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 
 import { Client } from 'pg';
 
+import { BackgroundTasks } from '@chat/handlers';
 import { createTestDatabase, findFreePort, type TestDatabase } from '@chat/testing';
 
 import { V3 } from './accounts.test-helper';
@@ -142,6 +143,15 @@ describe('worker mode: replication between processes (postgres, redis)', () => {
     const room = ((woken.body['rooms'] as Json)['join'] as Json)[roomId] as Json;
     const events = (room['timeline'] as Json)['events'] as Json[];
     expect(events.map((e) => e['event_id'])).toEqual([eventId]);
+  });
+
+  it('runs the background tasks on main only (run_background_tasks_on defaults to main)', () => {
+    expect(main.http.app.get(BackgroundTasks).scheduled().sort()).toEqual([
+      'expire_event_txn_ids',
+      'expire_ui_auth_sessions',
+    ]);
+    expect(worker.http.app.get(BackgroundTasks).scheduled()).toEqual([]);
+    expect(persister.http.app.get(BackgroundTasks).scheduled()).toEqual([]);
   });
 
   it('a worker started after the writes sees them (positions load from the database)', async () => {

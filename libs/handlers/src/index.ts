@@ -1,5 +1,6 @@
 export * from './lib/handlers.module';
 export * from './lib/common/clock';
+export * from './lib/common/background-tasks';
 export * from './lib/accounts/access-token.service';
 export * from './lib/accounts/account.service';
 export * from './lib/accounts/login.service';

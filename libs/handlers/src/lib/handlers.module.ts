@@ -9,6 +9,7 @@ import { LoginService } from './accounts/login.service';
 import { PasswordHasher } from './accounts/password-hasher.service';
 import { RegistrationService } from './accounts/registration.service';
 import { UiAuthService } from './accounts/ui-auth.service';
+import { BackgroundTasks } from './common/background-tasks';
 import { Clock } from './common/clock';
 import { ClientIpRecorder } from './devices/client-ip-recorder.service';
 import { DeviceService } from './devices/device.service';
@@ -47,6 +48,7 @@ const services = [
   AccountService,
   ClientIpRecorder,
   Clock,
+  BackgroundTasks,
   DeviceService,
   LoginService,
   PasswordHasher,

@@ -1,10 +1,11 @@
-import { Inject, Injectable, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
+import { Inject, Injectable, OnModuleInit } from '@nestjs/common';
 
 import type { HomeserverConfig } from '@chat/config';
 import { HOMESERVER_CONFIG } from '@chat/platform';
 import { MatrixError, randomString } from '@chat/protocol';
 import { AccountStore, AuthSessionStore } from '@chat/storage';
 
+import { BackgroundTasks } from '../common/background-tasks';
 import { Clock } from '../common/clock';
 import { PasswordHasher } from './password-hasher.service';
 import { UiAuthChallenge } from './ui-auth-challenge';
@@ -42,28 +43,20 @@ export interface UiAuthResult {
  * worker can serve any step of a flow.
  */
 @Injectable()
-export class UiAuthService implements OnModuleInit, OnModuleDestroy {
-  private expiryTimer?: NodeJS.Timeout;
-
+export class UiAuthService implements OnModuleInit {
   constructor(
     @Inject(HOMESERVER_CONFIG) private readonly config: HomeserverConfig,
     private readonly sessions: AuthSessionStore,
     private readonly accounts: AccountStore,
     private readonly passwords: PasswordHasher,
     private readonly clock: Clock,
+    private readonly tasks: BackgroundTasks,
   ) {}
 
   onModuleInit(): void {
-    this.expiryTimer = setInterval(() => {
-      void this.sessions
-        .expireUiAuthSessions(this.clock.now() - SESSION_LIFETIME_MS)
-        .catch(() => undefined);
-    }, EXPIRY_INTERVAL_MS);
-    this.expiryTimer.unref();
-  }
-
-  onModuleDestroy(): void {
-    if (this.expiryTimer) clearInterval(this.expiryTimer);
+    this.tasks.every('expire_ui_auth_sessions', EXPIRY_INTERVAL_MS, () =>
+      this.sessions.expireUiAuthSessions(this.clock.now() - SESSION_LIFETIME_MS),
+    );
   }
 
   /**

@@ -1,7 +1,8 @@
-import { Injectable, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
+import { Injectable, type OnModuleInit } from '@nestjs/common';
 
 import { EventStore } from '@chat/storage';
 
+import { BackgroundTasks } from '../common/background-tasks';
 import { Clock } from '../common/clock';
 
 /** Clients retry a send within minutes; a day covers long offline spells (as Synapse keeps). */
@@ -10,22 +11,16 @@ const EXPIRY_INTERVAL_MS = 60 * 60 * 1000;
 
 /** Forgets send/redact transaction ids once no client could still be retrying them. */
 @Injectable()
-export class EventTxnExpiry implements OnModuleInit, OnModuleDestroy {
-  private timer?: NodeJS.Timeout;
-
+export class EventTxnExpiry implements OnModuleInit {
   constructor(
     private readonly events: EventStore,
     private readonly clock: Clock,
+    private readonly tasks: BackgroundTasks,
   ) {}
 
   onModuleInit(): void {
-    this.timer = setInterval(() => {
-      void this.events.expireTxnIds(this.clock.now() - TXN_LIFETIME_MS).catch(() => undefined);
-    }, EXPIRY_INTERVAL_MS);
-    this.timer.unref();
-  }
-
-  onModuleDestroy(): void {
-    if (this.timer) clearInterval(this.timer);
+    this.tasks.every('expire_event_txn_ids', EXPIRY_INTERVAL_MS, () =>
+      this.events.expireTxnIds(this.clock.now() - TXN_LIFETIME_MS),
+    );
   }
 }
