@@ -1,5 +1,11 @@
 import { parseConfig } from './config.loader';
-import { WORKER_APPS, checkWorkerApp, expectedWorkerApp } from './worker-apps';
+import {
+  WORKER_APPS,
+  canonicalWorkerApp,
+  checkWorkerApp,
+  expectedWorkerApp,
+  workerAppProblem,
+} from './worker-apps';
 
 const SHARED = {
   server_name: 'example.com',
@@ -56,6 +62,28 @@ describe('worker apps', () => {
       key: 'worker_app',
       expected:
         "no worker_app for the main app (found chat.app.generic_worker); start that worker's app instead",
+    });
+  });
+
+  it('reads seed-era app names as the generic worker', () => {
+    for (const name of [
+      'chat.app.synchrotron',
+      'chat.app.client_reader',
+      'chat.app.event_creator',
+      'chat.app.federation_reader',
+    ]) {
+      expect(canonicalWorkerApp(name)).toBe('chat.app.generic_worker');
+    }
+    expect(canonicalWorkerApp('chat.app.pusher')).toBe('chat.app.pusher');
+  });
+
+  it('checks a raw worker_app value against the app started', () => {
+    expect(workerAppProblem('chat.app.generic_worker', 'generic-worker', 'w.yaml')).toBeUndefined();
+    expect(workerAppProblem(undefined, 'main', 'hs.yaml')).toBeUndefined();
+    expect(workerAppProblem('chat.app.pusher', 'generic-worker', 'w.yaml')).toEqual({
+      file: 'w.yaml',
+      key: 'worker_app',
+      expected: 'chat.app.generic_worker for the generic-worker app (found chat.app.pusher)',
     });
   });
 });

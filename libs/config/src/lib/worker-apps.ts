@@ -54,12 +54,23 @@ export function expectedWorkerApp(app: AppName): WorkerApp | undefined {
   return app === 'main' ? undefined : WORKER_APPS[app];
 }
 
-/** A problem when the config was written for a different app than the one started. */
-export function checkWorkerApp(config: HomeserverConfig, app: AppName): ConfigProblem | undefined {
+/** The `worker_app` a value starts: seed-era names are the generic worker. */
+export function canonicalWorkerApp(workerApp: string): string {
+  return HISTORICAL_WORKER_APPS.includes(workerApp) ? WORKER_APPS['generic-worker'] : workerApp;
+}
+
+/**
+ * A problem when `workerApp` (canonical, or undefined for none) is not the one `app` runs;
+ * `file` is the config file it is reported against.
+ */
+export function workerAppProblem(
+  workerApp: string | undefined,
+  app: AppName,
+  file: string,
+): ConfigProblem | undefined {
   const expected = expectedWorkerApp(app);
-  if (config.workerApp === expected) return undefined;
-  const file = config.configPaths[config.configPaths.length - 1] ?? '';
-  const found = config.workerApp ?? 'none';
+  if (workerApp === expected) return undefined;
+  const found = workerApp ?? 'none';
   return {
     file,
     key: 'worker_app',
@@ -68,4 +79,10 @@ export function checkWorkerApp(config: HomeserverConfig, app: AppName): ConfigPr
         ? `no worker_app for the main app (found ${found}); start that worker's app instead`
         : `${expected} for the ${app} app (found ${found})`,
   };
+}
+
+/** A problem when the config was written for a different app than the one started. */
+export function checkWorkerApp(config: HomeserverConfig, app: AppName): ConfigProblem | undefined {
+  const file = config.configPaths[config.configPaths.length - 1] ?? '';
+  return workerAppProblem(config.workerApp, app, file);
 }

@@ -12,6 +12,7 @@ import { bodyMiddleware } from './http/body.middleware';
 import { MatrixExpressAdapter } from './http/matrix-express.adapter';
 import { tagListener, type ListenerContext } from './http/request-context';
 import { requestContextMiddleware } from './http/request-context.middleware';
+import { routeOwnershipMiddleware, type RouteOwnership } from './http/route-ownership';
 import { loggerFor, PinoNestLogger, useLoggerFor } from './observability/logger';
 import { BUS_TRANSPORT_STRATEGY } from './tokens';
 
@@ -59,6 +60,13 @@ function closeServer(server: Server): Promise<void> {
   });
 }
 
+export interface BootstrapHttpOptions {
+  listeners?: ListenerConfig[];
+  logger?: Logger;
+  /** The public routes this app answers; others get 404 M_UNRECOGNIZED. Absent: all of them. */
+  ownsRoute?: RouteOwnership;
+}
+
 /**
  * Starts an app's HTTP side: one Express instance and Nest app, served by one HTTP server per
  * listener and bind address. Listeners come from `opts.listeners`, else `worker_listeners` in a
@@ -67,7 +75,7 @@ function closeServer(server: Server): Promise<void> {
 export async function bootstrapHttp(
   rootModule: Type<unknown> | DynamicModule,
   config: HomeserverConfig,
-  opts: { listeners?: ListenerConfig[]; logger?: Logger } = {},
+  opts: BootstrapHttpOptions = {},
 ): Promise<RunningHttp> {
   if (opts.logger) {
     useLoggerFor(config, opts.logger);
@@ -87,6 +95,9 @@ export async function bootstrapHttp(
     next();
   });
   server.use(requestContextMiddleware(logger));
+  // After the rewrite, so one decision covers every spelling; after the request context, so a
+  // refused request is logged, counted and carries CORS headers like any other 404.
+  if (opts.ownsRoute) server.use(routeOwnershipMiddleware(opts.ownsRoute));
   server.use(bodyMiddleware(config.maxRequestBodySize));
   const app = await NestFactory.create(rootModule, new MatrixExpressAdapter(server), {
     bodyParser: false,

@@ -4,17 +4,17 @@ import type { DynamicModule } from '@nestjs/common';
 
 import {
   ConfigError,
-  checkWorkerApp,
   ensureSigningKey,
   generateConfigFiles,
   instanceName,
-  loadConfig,
   type AppName,
   type HomeserverConfig,
 } from '@chat/config';
 
 import { bootstrapHttp } from '../bootstrap-http';
+import type { RouteOwnership } from '../http/route-ownership';
 import { createLogger } from '../observability/logger';
+import { loadAppConfig } from './app-config';
 
 const USAGE = `Usage:
   <app> -c <homeserver.yaml> [-c <worker.yaml>]    start (shared config first, worker config second)
@@ -27,16 +27,23 @@ function fail(message: string): never {
   process.exit(1);
 }
 
+export interface LaunchOptions {
+  /** The public routes the app answers (see `RouteOwnership`); absent for main, which has all. */
+  ownsRoute?: (config: HomeserverConfig) => RouteOwnership;
+  argv?: string[];
+}
+
 /**
  * The whole life of an app process: parse the command line, load and check config, open the
  * signing key, start the HTTP listeners, and stop cleanly on SIGTERM/SIGINT. Each app's main.ts
- * calls this with its name and root module, and nothing else.
+ * calls this with its name, root module and the routes it owns, and nothing else.
  */
 export async function launchApp(
   app: AppName,
   rootModule: (config: HomeserverConfig) => DynamicModule,
-  argv: string[] = process.argv.slice(2),
+  options: LaunchOptions = {},
 ): Promise<void> {
+  const argv = options.argv ?? process.argv.slice(2);
   let args: ReturnType<typeof parseArgs>;
   try {
     args = parseArgs({
@@ -85,9 +92,7 @@ export async function launchApp(
   let config: HomeserverConfig;
   let warnings: string[];
   try {
-    ({ config, warnings } = loadConfig(configPaths));
-    const problem = checkWorkerApp(config, app);
-    if (problem) throw new ConfigError([problem]);
+    ({ config, warnings } = loadAppConfig(app, configPaths));
   } catch (error) {
     if (error instanceof ConfigError) fail(error.format());
     throw error;
@@ -103,7 +108,10 @@ export async function launchApp(
   }
 
   const started = Date.now();
-  const running = await bootstrapHttp(rootModule(config), config, { logger });
+  const running = await bootstrapHttp(rootModule(config), config, {
+    logger,
+    ownsRoute: options.ownsRoute?.(config),
+  });
   logger.info(
     {
       app,
