@@ -10,3 +10,4 @@ export {
   RATE_LIMIT_DEFAULTS,
 } from './lib/config.defaults';
 export * from './lib/generate-config';
+export * from './lib/topology';
