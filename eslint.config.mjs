@@ -18,7 +18,7 @@ const layers = {
   'type:util': ['type:protocol'],
   'type:protocol': ['type:testing'],
   'type:testing': ['type:protocol', 'type:config'],
-  'type:e2e': ['type:testing', 'type:protocol', 'type:config'],
+  'type:e2e': ['type:testing', 'type:core', 'type:protocol', 'type:config'],
   // The benchmark harness speaks HTTP only, so that it measures any homeserver alike.
   'type:bench': [],
   // Command-line tools (tools/*): read configs and use pure helpers, never the server's layers.

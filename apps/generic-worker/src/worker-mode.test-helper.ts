@@ -253,8 +253,6 @@ export class WorkerDeployment {
         main: { host: '127.0.0.1', port: this.mainReplicationPort },
         ...instanceMap,
       },
-      // Presence writes from a worker's /sync belong on the presence writer: not forwarded yet.
-      use_presence: false,
     };
   }
 

@@ -1,5 +1,3 @@
-import { randomBytes } from 'node:crypto';
-
 import { Client } from 'pg';
 
 import { BackgroundTasks } from '@chat/handlers';
@@ -7,7 +5,7 @@ import { createTestDatabase, findFreePort, type TestDatabase } from '@chat/testi
 
 import { V3 } from './accounts.test-helper';
 import { createRoom, join, roomPath, sendText } from './rooms.test-helper';
-import { TestServer } from './test-server.test-helper';
+import { genericWorker, TestServer, testRedis } from './test-server.test-helper';
 
 type Json = Record<string, unknown>;
 
@@ -23,14 +21,7 @@ describe('worker mode: replication between processes (postgres, redis)', () => {
   let worker: TestServer;
   const ports = { main: 0, persister: 0 };
 
-  const redisUrl = new URL(process.env['CHAT_TEST_REDIS_URL'] ?? 'redis://127.0.0.1:6379');
-  const redis = {
-    enabled: true,
-    host: redisUrl.hostname,
-    port: Number(redisUrl.port || 6379),
-    // Each run on its own channels: runs sharing a Redis never hear each other.
-    channel_prefix: `${process.env['CHAT_TEST_REDIS_PREFIX'] ?? 'chat-test:'}${randomBytes(4).toString('hex')}:`,
-  };
+  const redis = testRedis();
   const shared = () => ({
     redis,
     worker_replication_secret: 'replication-test-secret',
@@ -39,14 +30,8 @@ describe('worker mode: replication between processes (postgres, redis)', () => {
       persister1: { host: '127.0.0.1', port: ports.persister },
     },
     stream_writers: { events: ['persister1'] },
-    // Presence writes from a worker's /sync belong on the presence writer, not forwarded yet.
-    use_presence: false,
   });
-  const workerConfig = (name: string) => ({
-    ...shared(),
-    worker_app: 'chat.app.generic_worker',
-    worker_name: name,
-  });
+  const workerConfig = (name: string) => genericWorker(shared(), name);
 
   beforeAll(async () => {
     database = await createTestDatabase('postgres');
@@ -169,6 +154,47 @@ describe('worker mode: replication between processes (postgres, redis)', () => {
       expect(ids.slice(-5)).toEqual(sent);
     } finally {
       await late.stop();
+    }
+  });
+
+  // Last: the disagreeing process stays "live" to the others for three HELLO intervals.
+  it('refuses sends while a process on the bus runs another topology (a persister added without restarting all)', async () => {
+    const ivan = await main.register('ivan');
+    const roomId = await createRoom(main, ivan, {});
+    const stray = await TestServer.start(
+      'postgres',
+      {
+        ...workerConfig('persister2'),
+        instance_map: { ...shared().instance_map, persister2: { host: '127.0.0.1', port: 1 } },
+        stream_writers: { events: ['persister1', 'persister2'] },
+      },
+      { database },
+    );
+    try {
+      // Plain fetch: the test server's request helper treats every 5xx as a failure, and a 503
+      // is the answer wanted here.
+      const send = async (txn: string) => {
+        const res = await fetch(
+          `${main.baseUrl}${roomPath(roomId, `send/m.room.message/${txn}`)}`,
+          {
+            method: 'PUT',
+            headers: { Authorization: `Bearer ${ivan.token}`, 'Content-Type': 'application/json' },
+            body: JSON.stringify({ msgtype: 'm.text', body: 'refused' }),
+          },
+        );
+        return { status: res.status, body: (await res.json()) as Json };
+      };
+      // HELLO travels over Redis: wait (bounded) until main has heard the stray process.
+      let res = await send('t0');
+      for (let i = 1; i <= 50 && res.status === 200; i++) {
+        await new Promise((resolve) => setTimeout(resolve, 100));
+        res = await send(`t${i}`);
+      }
+      expect(res.status).toBe(503);
+      expect(res.body['errcode']).toBe('M_UNKNOWN');
+      expect(res.body['error']).toContain('persister2');
+    } finally {
+      await stray.stop();
     }
   });
 });

@@ -1,6 +1,7 @@
 import { parseConfig, type HomeserverConfig } from '@chat/config';
 import { bootstrapHttp, type RunningHttp } from '@chat/platform';
 import { createTestDatabase, OpenApiValidator, type TestDatabase } from '@chat/testing';
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -8,6 +9,25 @@ import { join } from 'node:path';
 import { AppModule } from './app.module';
 
 export type Engine = 'sqlite' | 'postgres';
+
+/** The `redis` config of a worker-mode test: each run on its own channels, so runs sharing a Redis never hear each other. */
+export function testRedis(): Record<string, unknown> {
+  const url = new URL(process.env['CHAT_TEST_REDIS_URL'] ?? 'redis://127.0.0.1:6379');
+  return {
+    enabled: true,
+    host: url.hostname,
+    port: Number(url.port || 6379),
+    channel_prefix: `${process.env['CHAT_TEST_REDIS_PREFIX'] ?? 'chat-test:'}${randomBytes(4).toString('hex')}:`,
+  };
+}
+
+/** A generic worker's own keys, on top of the deployment's shared config. */
+export function genericWorker(
+  shared: Record<string, unknown>,
+  name: string,
+): Record<string, unknown> {
+  return { ...shared, worker_app: 'chat.app.generic_worker', worker_name: name };
+}
 export const ENGINES: Engine[] = ['sqlite', 'postgres'];
 
 /** Paths the Matrix client-server OpenAPI describes (under our `/chat` name or the standard one). */

@@ -1,6 +1,8 @@
 export * from './lib/handlers.module';
 export * from './lib/common/clock';
 export * from './lib/common/background-tasks';
+export * from './lib/common/stream-writes';
+export * from './lib/common/stream-write-ops';
 export * from './lib/accounts/access-token.service';
 export * from './lib/accounts/account.service';
 export * from './lib/accounts/login.service';
@@ -22,6 +24,7 @@ export * from './lib/rooms/room-read.service';
 export * from './lib/rooms/room-state.service';
 export * from './lib/rooms/room-upgrade.service';
 export * from './lib/rooms/typing.service';
+export { TypingOnLeave } from './lib/rooms/typing-on-leave.service';
 export * from './lib/sync/filter';
 export * from './lib/sync/filter.service';
 export * from './lib/sync/account-data.service';

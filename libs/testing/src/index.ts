@@ -4,3 +4,4 @@ export * from './lib/free-port';
 export * from './lib/server-process';
 export * from './lib/shared-secret-registration';
 export * from './lib/test-database';
+export * from './lib/child-process';

@@ -1,11 +1,19 @@
 import { type DynamicModule, Module } from '@nestjs/common';
+import { ModuleRef } from '@nestjs/core';
 
-import { instanceName, type HomeserverConfig } from '@chat/config';
-import { HandlersModule, REMOTE_EVENT_PERSISTERS } from '@chat/handlers';
+import { instanceName, topologyHash, type HomeserverConfig } from '@chat/config';
+import {
+  HandlersModule,
+  REMOTE_EVENT_PERSISTERS,
+  REMOTE_STREAM_WRITERS,
+  TOPOLOGY_GUARD,
+  TypingService,
+} from '@chat/handlers';
 import { BUS_TRANSPORT_STRATEGY } from '@chat/platform';
 import {
   REPLICATION_TRANSPORT,
   RedisReplicationTransport,
+  ReplicationClient,
   ReplicationDataHandler,
   ReplicationHttpModule,
   StreamRegistry,
@@ -16,6 +24,10 @@ import { STORAGE, type Storage } from '@chat/storage';
 import { HttpEventPersisters, SendEventsEndpoint } from './event-persisters';
 import { ReplicatedRowsApplier } from './replicated-rows.applier';
 import { ReplicationProcess } from './replication-process';
+import { HttpStreamWriters, StreamWriteEndpoints } from './stream-writes';
+import { TopologyWatch } from './topology-watch';
+import { TypingReplicationStream } from './typing.stream';
+import { UserSyncRelay } from './user-sync.relay';
 
 /**
  * How this process coordinates with the others. A monolith (no `redis.enabled`) has nothing to
@@ -30,14 +42,17 @@ export class CoordinationModule {
     const bus = busModule(config);
     return {
       module: CoordinationModule,
-      // Global: the handlers' RoomEventSender finds the remote persisters here.
+      // Global: the handlers find the remote persisters and stream writers here.
       global: true,
       imports: [bus, HandlersModule, ReplicationHttpModule.forRoot(config, { imports: [bus] })],
       providers: [
         SendEventsEndpoint,
+        StreamWriteEndpoints,
+        UserSyncRelay,
         { provide: REMOTE_EVENT_PERSISTERS, useClass: HttpEventPersisters },
+        { provide: REMOTE_STREAM_WRITERS, useClass: HttpStreamWriters },
       ],
-      exports: [bus, REMOTE_EVENT_PERSISTERS],
+      exports: [bus, REMOTE_EVENT_PERSISTERS, REMOTE_STREAM_WRITERS],
     };
   }
 }
@@ -67,8 +82,30 @@ function busModule(config: HomeserverConfig): DynamicModule {
           transport: ReplicationTransport,
           storage: Storage,
           applier: ReplicatedRowsApplier,
-        ) => new ReplicationProcess(transport, storage, config.streamWriters, applier),
-        inject: [REPLICATION_TRANSPORT, STORAGE, ReplicatedRowsApplier],
+          typing: TypingService,
+          modules: ModuleRef,
+        ) =>
+          new ReplicationProcess(
+            transport,
+            storage,
+            config.streamWriters,
+            applier,
+            new TopologyWatch({
+              instanceName: instanceName(config),
+              topologyHash: topologyHash(config),
+              app: config.workerApp ?? 'main',
+            }),
+            [
+              new TypingReplicationStream(
+                typing,
+                config.streamWriters.typing,
+                instanceName(config),
+                // The client is built on this process's streams: it exists only after them.
+                () => modules.get(ReplicationClient, { strict: false }),
+              ),
+            ],
+          ),
+        inject: [REPLICATION_TRANSPORT, STORAGE, ReplicatedRowsApplier, TypingService, ModuleRef],
       },
       {
         provide: StreamRegistry,
@@ -81,11 +118,22 @@ function busModule(config: HomeserverConfig): DynamicModule {
         inject: [ReplicationProcess],
       },
       {
+        provide: TOPOLOGY_GUARD,
+        useFactory: (process: ReplicationProcess) => process.topology,
+        inject: [ReplicationProcess],
+      },
+      {
         provide: BUS_TRANSPORT_STRATEGY,
         useFactory: (process: ReplicationProcess) => process.server,
         inject: [ReplicationProcess],
       },
     ],
-    exports: [ReplicationProcess, StreamRegistry, ReplicationDataHandler, BUS_TRANSPORT_STRATEGY],
+    exports: [
+      ReplicationProcess,
+      StreamRegistry,
+      ReplicationDataHandler,
+      TOPOLOGY_GUARD,
+      BUS_TRANSPORT_STRATEGY,
+    ],
   };
 }

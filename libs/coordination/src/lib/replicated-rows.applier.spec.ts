@@ -1,10 +1,17 @@
-import type { PushActionsCalculator, ReplicatedRoomEvent, StreamNotifier } from '@chat/handlers';
+import type {
+  PushActionsCalculator,
+  ReplicatedRoomEvent,
+  StreamNotifier,
+  TypingOnLeave,
+  TypingRow,
+  TypingService,
+} from '@chat/handlers';
 import type { EventStore } from '@chat/storage';
 import { STREAM_NAMES } from '@chat/streams';
 
 import { ReplicatedRowsApplier } from './replicated-rows.applier';
 
-/** Records what the applier asks of the notifier, the event cache and the push-rule cache. */
+/** Records what the applier asks of the notifier, the caches and typing. */
 function setup() {
   const calls: Array<[string, ...unknown[]]> = [];
   const notifier = {
@@ -19,7 +26,20 @@ function setup() {
   const pushActions = {
     forgetRules: (userId: string) => calls.push(['forgetRules', userId]),
   } as unknown as PushActionsCalculator;
-  return { calls, applier: new ReplicatedRowsApplier(notifier, events, pushActions) };
+  const typing = {
+    applyReplicated: (token: number, rows: readonly TypingRow[]) => {
+      calls.push(['typing', token, rows]);
+      return rows.map(([roomId]) => roomId);
+    },
+  } as unknown as TypingService;
+  const typingOnLeave = {
+    membershipChanged: (roomId: string, userId: string, membership: string | null) =>
+      calls.push(['membership', roomId, userId, membership]),
+  } as unknown as TypingOnLeave;
+  return {
+    calls,
+    applier: new ReplicatedRowsApplier(notifier, events, pushActions, typing, typingOnLeave),
+  };
 }
 
 const ev = (
@@ -65,6 +85,7 @@ describe('ReplicatedRowsApplier', () => {
     expect(calls).toEqual([
       ['record', expected],
       ['announce', expected],
+      ['membership', '!a:x', '@bob:x', 'join'],
     ]);
   });
 
@@ -122,5 +143,15 @@ describe('ReplicatedRowsApplier', () => {
       ],
     });
     expect(calls).toEqual([['wake', 'device_list', { users: ['@d:x'], rooms: ['!room-of-@d:x'] }]]);
+  });
+
+  it('hands typing rows to the follower state and wakes the rooms it says changed', async () => {
+    const { calls, applier } = setup();
+    const rows: TypingRow[] = [['!r:x', ['@u:x']]];
+    await applier.notify({ stream: STREAM_NAMES.typing, writer: 'w1', token: 9, rows });
+    expect(calls).toEqual([
+      ['typing', 9, rows],
+      ['wake', 'typing', { rooms: ['!r:x'] }],
+    ]);
   });
 });

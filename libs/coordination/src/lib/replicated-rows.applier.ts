@@ -1,6 +1,13 @@
 import { Injectable } from '@nestjs/common';
 
-import { PushActionsCalculator, StreamNotifier, type ReplicatedRoomEvent } from '@chat/handlers';
+import {
+  PushActionsCalculator,
+  StreamNotifier,
+  TypingOnLeave,
+  TypingService,
+  type ReplicatedRoomEvent,
+  type TypingRow,
+} from '@chat/handlers';
 import {
   EVENTS_ROW_TYPES,
   type AccountDataStreamRow,
@@ -26,6 +33,8 @@ export class ReplicatedRowsApplier {
     private readonly notifier: StreamNotifier,
     private readonly events: EventStore,
     private readonly pushActions: PushActionsCalculator,
+    private readonly typing: TypingService,
+    private readonly typingOnLeave: TypingOnLeave,
   ) {}
 
   invalidate({ stream, writer, token, rows }: AppliedRows): void {
@@ -45,10 +54,22 @@ export class ReplicatedRowsApplier {
 
   async notify({ stream, writer, token, rows }: AppliedRows): Promise<void> {
     switch (stream) {
-      case STREAM_NAMES.events:
-        this.notifier.announceReplicatedRoomEvents(
-          roomEvents(rows as readonly EventsStreamRow[], writer, token),
-        );
+      case STREAM_NAMES.events: {
+        const events = roomEvents(rows as readonly EventsStreamRow[], writer, token);
+        this.notifier.announceReplicatedRoomEvents(events);
+        // The typing writer ends the typing of members who left, wherever they left.
+        for (const e of events) {
+          if (e.stateKey !== null) {
+            this.typingOnLeave.membershipChanged(e.roomId, e.stateKey, e.membership);
+          }
+        }
+        return;
+      }
+      case STREAM_NAMES.typing:
+        // Typing is the follower's copy of the writer's memory: rows and position move together.
+        this.notifier.replicatedStreamAdvanced('typing', {
+          rooms: this.typing.applyReplicated(token, rows as readonly TypingRow[]),
+        });
         return;
       case STREAM_NAMES.receipts:
         this.notifier.replicatedStreamAdvanced('receipt', {

@@ -11,7 +11,9 @@ import { RegistrationService } from './accounts/registration.service';
 import { UiAuthService } from './accounts/ui-auth.service';
 import { BackgroundTasks } from './common/background-tasks';
 import { Clock } from './common/clock';
+import { StreamWrites } from './common/stream-writes';
 import { ClientIpRecorder } from './devices/client-ip-recorder.service';
+import { DeviceListChanges } from './devices/device-list-changes';
 import { DeviceService } from './devices/device.service';
 import { ProfileService } from './profile/profile.service';
 import { ClientEventSerializer } from './rooms/client-event.serializer';
@@ -49,6 +51,8 @@ const services = [
   ClientIpRecorder,
   Clock,
   BackgroundTasks,
+  StreamWrites,
+  DeviceListChanges,
   DeviceService,
   LoginService,
   PasswordHasher,

@@ -1,7 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { openSync, closeSync } from 'node:fs';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import type { DatabaseEngine } from '@chat/config';
@@ -9,10 +9,10 @@ import { stringify as toYaml } from 'yaml';
 import { findFreePort } from './free-port';
 import { createTestDatabase } from './test-database';
 
+import { childExited, logTail, terminateChild } from './child-process';
+
 const REPO_ROOT = path.resolve(__dirname, '../../../..');
 const HEALTH_TIMEOUT_MS = 30_000;
-const KILL_GRACE_MS = 5_000;
-const LOG_TAIL_LINES = 40;
 
 export interface StartServerOptions {
   engine: DatabaseEngine;
@@ -50,25 +50,6 @@ function snakeCaseKeys(record: object): Record<string, unknown> {
 function signingKeyFile(): string {
   const seed = randomBytes(32).toString('base64').replace(/=+$/, '');
   return `ed25519 a_${randomBytes(3).toString('hex')} ${seed}\n`;
-}
-
-async function logTail(logPath: string): Promise<string> {
-  const text = await readFile(logPath, 'utf8').catch(() => '');
-  return text.split('\n').slice(-LOG_TAIL_LINES).join('\n');
-}
-
-function exited(child: ChildProcess): Promise<void> {
-  return new Promise((resolve) => {
-    if (child.exitCode !== null || child.signalCode !== null) resolve();
-    else child.once('exit', () => resolve());
-  });
-}
-
-async function terminate(child: ChildProcess): Promise<void> {
-  child.kill('SIGTERM');
-  const timer = setTimeout(() => child.kill('SIGKILL'), KILL_GRACE_MS);
-  await exited(child);
-  clearTimeout(timer);
 }
 
 async function waitForHealth(baseUrl: string, child: ChildProcess): Promise<void> {
@@ -152,7 +133,7 @@ export async function startServerProcess(options: StartServerOptions): Promise<R
   let stopped: Promise<void> | undefined;
   const stop = (): Promise<void> =>
     (stopped ??= (async () => {
-      await terminate(child);
+      await terminateChild(child);
       await database.drop();
       await rm(dir, { recursive: true, force: true });
     })());
@@ -169,7 +150,7 @@ export async function startServerProcess(options: StartServerOptions): Promise<R
 
   const kill = async (signal: NodeJS.Signals): Promise<void> => {
     child.kill(signal);
-    await exited(child);
+    await childExited(child);
   };
 
   const restart = async (): Promise<void> => {

@@ -6,6 +6,7 @@ import { MatrixError, parseUserIdOrThrow, randomString } from '@chat/protocol';
 import { AccountStore, Database, DeviceStore, type Txn } from '@chat/storage';
 
 import { Clock } from '../common/clock';
+import { DeviceListChanges } from '../devices/device-list-changes';
 import { AccessTokenService } from './access-token.service';
 
 const DEVICE_ID_ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ';
@@ -31,6 +32,7 @@ export class AccountCreator {
     private readonly devices: DeviceStore,
     private readonly tokens: AccessTokenService,
     private readonly clock: Clock,
+    private readonly deviceLists: DeviceListChanges,
   ) {}
 
   /**
@@ -67,7 +69,9 @@ export class AccountCreator {
     }
     const run = async (t: Txn): Promise<NewSession> => {
       const id = deviceId ?? randomString(10, DEVICE_ID_ALPHABET);
-      await this.devices.upsertDevice(userId, id, displayName, t);
+      if (await this.devices.upsertDevice(userId, id, displayName, t)) {
+        await this.deviceLists.changed(userId, [id], t);
+      }
       const { token } = await this.tokens.issue(userId, id, t);
       return {
         user_id: userId,

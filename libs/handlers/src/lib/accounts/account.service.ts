@@ -5,6 +5,7 @@ import { HOMESERVER_CONFIG, type Requester } from '@chat/platform';
 import { MatrixError } from '@chat/protocol';
 import { AccountStore, Database, DeviceStore } from '@chat/storage';
 
+import { DeviceListChanges } from '../devices/device-list-changes';
 import { optionalBoolean, optionalString } from './body-fields';
 import { PasswordHasher } from './password-hasher.service';
 import { LOGIN_PASSWORD, UiAuthService, type UiAuthRequest } from './ui-auth.service';
@@ -18,6 +19,7 @@ export class AccountService {
     private readonly devices: DeviceStore,
     private readonly passwords: PasswordHasher,
     private readonly uiAuth: UiAuthService,
+    private readonly deviceLists: DeviceListChanges,
   ) {}
 
   whoami(requester: Requester) {
@@ -50,7 +52,8 @@ export class AccountService {
     await this.database.runInteraction('change_password', async (txn) => {
       await this.accounts.setPasswordHash(requester.userId, hash, txn);
       if (logoutDevices) {
-        await this.devices.deleteAllDevices(requester.userId, requester.deviceId, txn);
+        const gone = await this.devices.deleteAllDevices(requester.userId, requester.deviceId, txn);
+        await this.deviceLists.changed(requester.userId, gone, txn);
         await this.devices.deleteAccessTokensForUser(
           requester.userId,
           requester.accessTokenId,
@@ -74,7 +77,8 @@ export class AccountService {
       await this.accounts.setPasswordHash(requester.userId, null, txn);
       await this.accounts.setDisplayname(requester.userId, null, txn);
       await this.accounts.setAvatarUrl(requester.userId, null, txn);
-      await this.devices.deleteAllDevices(requester.userId, undefined, txn);
+      const gone = await this.devices.deleteAllDevices(requester.userId, undefined, txn);
+      await this.deviceLists.changed(requester.userId, gone, txn);
     });
     await this.uiAuth.finish(sessionId);
     // No identity server binding exists yet, so there is nothing to unbind.

@@ -5,6 +5,7 @@ import { HOMESERVER_CONFIG, RateLimiter, type Requester } from '@chat/platform';
 import { MatrixError } from '@chat/protocol';
 import { AccountStore, DeviceStore } from '@chat/storage';
 
+import { DeviceListChanges } from '../devices/device-list-changes';
 import { AccountCreator } from './account-creator.service';
 import { optionalString } from './body-fields';
 import { PasswordHasher } from './password-hasher.service';
@@ -20,6 +21,7 @@ export class LoginService {
     private readonly passwords: PasswordHasher,
     private readonly creator: AccountCreator,
     private readonly rateLimiter: RateLimiter,
+    private readonly deviceLists: DeviceListChanges,
   ) {}
 
   flows(): { flows: Array<{ type: string }> } {
@@ -64,12 +66,14 @@ export class LoginService {
 
   /** Logs the device out: the spec deletes the device along with its token. */
   async logout(requester: Requester): Promise<Record<string, never>> {
-    await this.devices.deleteDevices(requester.userId, [requester.deviceId]);
+    const gone = await this.devices.deleteDevices(requester.userId, [requester.deviceId]);
+    await this.deviceLists.changed(requester.userId, gone);
     return {};
   }
 
   async logoutAll(requester: Requester): Promise<Record<string, never>> {
-    await this.devices.deleteAllDevices(requester.userId);
+    const gone = await this.devices.deleteAllDevices(requester.userId);
+    await this.deviceLists.changed(requester.userId, gone);
     return {};
   }
 }

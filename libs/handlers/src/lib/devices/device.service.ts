@@ -6,6 +6,7 @@ import { DeviceStore, type DeviceRecord } from '@chat/storage';
 
 import { MAX_DEVICE_DISPLAY_NAME_LENGTH } from '../accounts/account-creator.service';
 import { LOGIN_PASSWORD, UiAuthService, type UiAuthRequest } from '../accounts/ui-auth.service';
+import { DeviceListChanges } from './device-list-changes';
 
 /** The client-server `Device` object: absent values are left out rather than sent as null. */
 function toClientDevice(device: DeviceRecord) {
@@ -22,6 +23,7 @@ export class DeviceService {
   constructor(
     private readonly devices: DeviceStore,
     private readonly uiAuth: UiAuthService,
+    private readonly deviceLists: DeviceListChanges,
   ) {}
 
   async list(requester: Requester) {
@@ -40,8 +42,11 @@ export class DeviceService {
       );
     }
     await this.require(requester.userId, deviceId);
-    if (displayName !== undefined) {
-      await this.devices.setDisplayName(requester.userId, deviceId, displayName);
+    if (
+      displayName !== undefined &&
+      (await this.devices.setDisplayName(requester.userId, deviceId, displayName))
+    ) {
+      await this.deviceLists.changed(requester.userId, [deviceId]);
     }
     return {};
   }
@@ -55,7 +60,8 @@ export class DeviceService {
     const { sessionId } = await this.uiAuth.check({ ...request, userId: requester.userId }, [
       [LOGIN_PASSWORD],
     ]);
-    await this.devices.deleteDevices(requester.userId, deviceIds);
+    const gone = await this.devices.deleteDevices(requester.userId, deviceIds);
+    await this.deviceLists.changed(requester.userId, gone);
     await this.uiAuth.finish(sessionId);
     return {};
   }

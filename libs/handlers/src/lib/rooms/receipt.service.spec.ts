@@ -9,6 +9,8 @@ import type {
 } from '@chat/storage';
 
 import type { Clock } from '../common/clock';
+import { monolithStreamWrites } from '../common/stream-writes.fixture';
+import { AccountDataService } from '../sync/account-data.service';
 import type { StreamNotifier } from '../sync/stream-notifier';
 import { parseThreadId, ReceiptService } from './receipt.service';
 import type { RoomAccessService } from './room-access.service';
@@ -43,6 +45,21 @@ function stored(eventId: string, roomId = ROOM): StoredEvent {
 function setup(membership: string | null = 'join') {
   const receipts: ReceiptRecord[] = [];
   const accountData = new Map<string, Record<string, unknown>>();
+  const accountDataStore = {
+    getAccountData: async (_u: string, roomId: string, type: string) =>
+      accountData.get(`${roomId}/${type}`) ?? null,
+    putAccountData: async (_u: string, roomId: string, type: string, content: never) => {
+      accountData.set(`${roomId}/${type}`, content);
+      return 1;
+    },
+  } as unknown as AccountDataStore;
+  const notifier = {
+    receiptsChanged: () => undefined,
+    accountDataChanged: () => undefined,
+  } as unknown as StreamNotifier;
+  const writes = monolithStreamWrites();
+  // The read marker is room account data: its writes are the account data service's.
+  new AccountDataService(accountDataStore, notifier, writes);
   const service = new ReceiptService(
     {
       getEvents: async (ids: readonly string[]) =>
@@ -69,14 +86,7 @@ function setup(membership: string | null = 'join') {
         return receipts.length;
       },
     } as unknown as ReceiptStore,
-    {
-      getAccountData: async (_u: string, roomId: string, type: string) =>
-        accountData.get(`${roomId}/${type}`) ?? null,
-      putAccountData: async (_u: string, roomId: string, type: string, content: never) => {
-        accountData.set(`${roomId}/${type}`, content);
-        return 1;
-      },
-    } as unknown as AccountDataStore,
+    accountDataStore,
     { membership: async () => membership } as unknown as RoomStateService,
     {
       visibleEvent: async (_access: unknown, eventId: string) => {
@@ -87,10 +97,8 @@ function setup(membership: string | null = 'join') {
       },
     } as unknown as RoomAccessService,
     { now: () => 1234 } as Clock,
-    {
-      receiptsChanged: () => undefined,
-      accountDataChanged: () => undefined,
-    } as unknown as StreamNotifier,
+    notifier,
+    writes,
   );
   const receiptFor = (type: string, threadId = '') =>
     receipts.find((r) => r.receiptType === type && r.threadId === threadId)?.eventId;

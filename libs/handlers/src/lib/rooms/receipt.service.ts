@@ -5,6 +5,8 @@ import { MatrixError, parseEventId } from '@chat/protocol';
 import { AccountDataStore, EventStore, ReceiptStore, type StoredEvent } from '@chat/storage';
 
 import { Clock } from '../common/clock';
+import type { StreamWriteBody } from '../common/stream-write-ops';
+import { StreamWrites } from '../common/stream-writes';
 import { StreamNotifier } from '../sync/stream-notifier';
 import { RoomAccessService } from './room-access.service';
 import { RoomStateService } from './room-state.service';
@@ -38,7 +40,9 @@ export function parseThreadId(threadId: unknown, receiptType: string): string {
 
 /**
  * Read receipts and the read marker. Neither moves backwards: like Synapse, a receipt for an
- * event not after the current one is ignored.
+ * event not after the current one is ignored. Membership and visibility are checked where the
+ * request arrives; a receipt is compared and stored by a `receipts` writer, the marker (room
+ * account data) is stored by the `account_data` writer.
  */
 @Injectable()
 export class ReceiptService {
@@ -50,7 +54,10 @@ export class ReceiptService {
     private readonly access: RoomAccessService,
     private readonly clock: Clock,
     private readonly notifier: StreamNotifier,
-  ) {}
+    private readonly writes: StreamWrites,
+  ) {
+    writes.serve('receipt_set', (body) => this.storeReceipt(body));
+  }
 
   async sendReceipt(
     requester: Requester,
@@ -107,7 +114,6 @@ export class ReceiptService {
     );
   }
 
-  /** Synapse orders receipts by stream ordering; `m.read.private` is stored like `m.read`. */
   private async moveReceipt(
     userId: string,
     roomId: string,
@@ -115,7 +121,24 @@ export class ReceiptService {
     threadId: string,
     target: StoredEvent,
   ): Promise<void> {
-    const existing = await this.receipts.getReceipt(roomId, receiptType, userId, threadId);
+    await this.writes.write('receipt_set', {
+      room_id: roomId,
+      receipt_type: receiptType,
+      user_id: userId,
+      event_id: target.event.eventId,
+      thread_id: threadId,
+    });
+  }
+
+  /**
+   * `receipt_set` on a receipts writer. Synapse orders receipts by stream ordering;
+   * `m.read.private` is stored like `m.read`.
+   */
+  private async storeReceipt(body: StreamWriteBody<'receipt_set'>): Promise<void> {
+    const { room_id: roomId, receipt_type: receiptType, user_id: userId } = body;
+    const target = await this.loadInRoom(roomId, body.event_id);
+    if (!target) throw MatrixError.notFound('Event not found');
+    const existing = await this.receipts.getReceipt(roomId, receiptType, userId, body.thread_id);
     if (existing) {
       const current = await this.loadInRoom(roomId, existing.eventId);
       if (current && current.streamOrdering >= target.streamOrdering) return;
@@ -124,7 +147,7 @@ export class ReceiptService {
       roomId,
       receiptType,
       userId,
-      threadId,
+      threadId: body.thread_id,
       eventId: target.event.eventId,
       data: { ts: this.clock.now() },
     });
@@ -146,10 +169,12 @@ export class ReceiptService {
         return;
       }
     }
-    const position = await this.accountData.putAccountData(userId, roomId, FULLY_READ, {
-      event_id: target.event.eventId,
+    await this.writes.write('add_room_account_data', {
+      user_id: userId,
+      room_id: roomId,
+      account_data_type: FULLY_READ,
+      content: { event_id: target.event.eventId },
     });
-    this.notifier.accountDataChanged(userId, position);
   }
 
   /** The event, unless it is gone or belongs to another room: then the new one counts as ahead. */

@@ -6,6 +6,14 @@ import type { RoomEvent, RoomVersion } from '@chat/protocol';
 import { RoomEventWriter, type EventDraft, type WrittenEvent } from '@chat/stream-writers';
 import { instanceFor } from '@chat/streams';
 
+/** DI token for the topology check of worker mode (absent in a monolith). */
+export const TOPOLOGY_GUARD = Symbol('TOPOLOGY_GUARD');
+
+/** Refuses writes sharded over instances while the processes disagree on who owns what. */
+export interface TopologyGuard {
+  assertShardedWritesAllowed(): void;
+}
+
 /** DI token for the event persisters of other processes (worker mode; absent in a monolith). */
 export const REMOTE_EVENT_PERSISTERS = Symbol('REMOTE_EVENT_PERSISTERS');
 
@@ -36,6 +44,9 @@ export class RoomEventSender {
     @Optional()
     @Inject(REMOTE_EVENT_PERSISTERS)
     private readonly remote: RemoteEventPersisters | null,
+    @Optional()
+    @Inject(TOPOLOGY_GUARD)
+    private readonly topology: TopologyGuard | null,
   ) {
     this.self = instanceName(config);
     this.persisters = config.streamWriters.events;
@@ -66,6 +77,7 @@ export class RoomEventSender {
   }
 
   private persisterOf(roomId: string): string {
+    this.topology?.assertShardedWritesAllowed();
     return instanceFor(roomId, this.persisters);
   }
 

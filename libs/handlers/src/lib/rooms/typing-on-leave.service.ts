@@ -4,7 +4,10 @@ import { RoomEventWriter } from '@chat/stream-writers';
 
 import { TypingService } from './typing.service';
 
-/** A user who leaves, or is kicked or banned, stops typing there at once (as Synapse does). */
+/**
+ * A user who leaves, or is kicked or banned, stops typing there at once (as Synapse does). The
+ * membership change is persisted here, or (worker mode) replicated from the room's persister.
+ */
 @Injectable()
 export class TypingOnLeave implements OnModuleInit, OnModuleDestroy {
   private unsubscribe?: () => void;
@@ -17,9 +20,8 @@ export class TypingOnLeave implements OnModuleInit, OnModuleDestroy {
   onModuleInit(): void {
     this.unsubscribe = this.writer.onPersisted((roomId, events) => {
       for (const { event } of events) {
-        const membership = event.membership;
-        if (membership !== undefined && membership !== 'join' && event.stateKey !== undefined) {
-          this.typing.stop(roomId, event.stateKey);
+        if (event.stateKey !== undefined) {
+          this.membershipChanged(roomId, event.stateKey, event.membership ?? null);
         }
       }
     });
@@ -27,5 +29,10 @@ export class TypingOnLeave implements OnModuleInit, OnModuleDestroy {
 
   onModuleDestroy(): void {
     this.unsubscribe?.();
+  }
+
+  /** `membership` null: not a membership event. */
+  membershipChanged(roomId: string, userId: string, membership: string | null): void {
+    if (membership !== null && membership !== 'join') this.typing.stop(roomId, userId);
   }
 }

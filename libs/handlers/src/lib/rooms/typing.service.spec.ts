@@ -1,5 +1,6 @@
 import type { Requester } from '@chat/platform';
 
+import { monolithStreamWrites } from '../common/stream-writes.fixture';
 import type { RoomStateService } from './room-state.service';
 import { TypingService, type TypingChange } from './typing.service';
 
@@ -21,7 +22,7 @@ function service(members: Record<string, string> = {}): TypingService {
   const state = {
     membership: async (_roomId: string, userId: string) => members[userId] ?? null,
   } as unknown as RoomStateService;
-  return new TypingService(state);
+  return new TypingService(state, monolithStreamWrites());
 }
 
 describe('TypingService', () => {
@@ -133,5 +134,66 @@ describe('TypingService', () => {
     await typing.setTyping(alice, ROOM, alice.userId, true);
     expect(seen).toEqual([]);
     expect(changes).toHaveLength(1);
+  });
+
+  it('serves its rows for catch-up: each room’s latest list, oldest first, paged', async () => {
+    const other = '!other:example.org';
+    await typing.setTyping(alice, ROOM, alice.userId, true);
+    await typing.setTyping(alice, other, alice.userId, true);
+    await typing.setTyping(bob, ROOM, bob.userId, true);
+    expect(typing.writerPosition()).toBe(3);
+    expect(typing.changesSince(0, 3, 10)).toEqual({
+      changes: [
+        { position: 2, roomId: other, userIds: [alice.userId] },
+        { position: 3, roomId: ROOM, userIds: [alice.userId, bob.userId] },
+      ],
+      limited: false,
+    });
+    expect(typing.changesSince(0, 3, 1)).toEqual({
+      changes: [{ position: 2, roomId: other, userIds: [alice.userId] }],
+      limited: true,
+    });
+    expect(typing.changesSince(2, 2, 10).changes).toEqual([]);
+  });
+});
+
+describe('TypingService following the writer', () => {
+  const ROOM2 = '!two:example.org';
+  let follower: TypingService;
+
+  beforeEach(() => {
+    const state = { membership: async () => 'join' } as unknown as RoomStateService;
+    follower = new TypingService(state, monolithStreamWrites());
+  });
+
+  it('takes each row as the room’s whole list, at the writer’s token', () => {
+    expect(follower.applyReplicated(4, [[ROOM, [alice.userId]]])).toEqual([ROOM]);
+    expect(follower.applyReplicated(5, [[ROOM, [alice.userId, bob.userId]]])).toEqual([ROOM]);
+    expect(follower.applyReplicated(6, [])).toEqual([]);
+    expect(follower.typingUsers(ROOM)).toEqual([alice.userId, bob.userId]);
+    expect(follower.currentPosition()).toBe(6);
+    expect(follower.writerPosition()).toBe(6);
+    expect(follower.lastChange(ROOM)).toBe(5);
+    follower.applyReplicated(7, [[ROOM, []]]);
+    expect(follower.typingUsers(ROOM)).toEqual([]);
+    expect(follower.lastChange(ROOM)).toBe(7);
+  });
+
+  it('empties every list when the writer restarts, and keeps its own positions rising', () => {
+    follower.applyReplicated(4, [[ROOM, [alice.userId]]]);
+    follower.applyReplicated(5, [[ROOM2, [bob.userId]]]);
+    // The restarted writer announces position 0: nobody types any more.
+    expect(follower.applyReplicated(0, []).sort()).toEqual([ROOM, ROOM2].sort());
+    expect(follower.typingUsers(ROOM)).toEqual([]);
+    expect(follower.typingUsers(ROOM2)).toEqual([]);
+    expect(follower.writerPosition()).toBe(0);
+    const afterRestart = follower.currentPosition();
+    expect(afterRestart).toBeGreaterThan(5);
+    expect(follower.lastChange(ROOM)).toBe(afterRestart);
+    // The writer's first new row lands above every position handed out before.
+    follower.applyReplicated(1, [[ROOM, [bob.userId]]]);
+    expect(follower.currentPosition()).toBe(afterRestart + 1);
+    expect(follower.lastChange(ROOM)).toBe(afterRestart + 1);
+    expect(follower.typingUsers(ROOM)).toEqual([bob.userId]);
   });
 });

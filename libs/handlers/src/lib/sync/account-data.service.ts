@@ -4,6 +4,8 @@ import type { Requester } from '@chat/platform';
 import { MatrixError, parseRoomId, parseUserId } from '@chat/protocol';
 import { AccountDataStore } from '@chat/storage';
 
+import type { StreamWriteBody } from '../common/stream-write-ops';
+import { StreamWrites } from '../common/stream-writes';
 import { StreamNotifier } from './stream-notifier';
 
 /** Types the server owns and clients change through their own endpoints (as Synapse). */
@@ -11,13 +13,26 @@ const SERVER_MANAGED = new Set(['m.fully_read', 'm.push_rules']);
 const TAGS = 'm.tag';
 const MAX_TYPE_BYTES = 255;
 
-/** Global and per-room account data, and room tags (stored as the room's `m.tag`). */
+/**
+ * Global and per-room account data, and room tags (stored as the room's `m.tag`). Requests are
+ * checked where they arrive; the `account_data` writer stores them.
+ */
 @Injectable()
 export class AccountDataService {
   constructor(
     private readonly accountData: AccountDataStore,
     private readonly notifier: StreamNotifier,
-  ) {}
+    private readonly writes: StreamWrites,
+  ) {
+    writes.serve('add_user_account_data', (b) =>
+      this.store(b.user_id, null, b.account_data_type, b.content),
+    );
+    writes.serve('add_room_account_data', (b) =>
+      this.store(b.user_id, b.room_id, b.account_data_type, b.content),
+    );
+    writes.serve('add_tag', (body) => this.addTag(body));
+    writes.serve('remove_tag', (body) => this.removeTag(body));
+  }
 
   async get(
     requester: Requester,
@@ -42,7 +57,20 @@ export class AccountDataService {
     if (SERVER_MANAGED.has(type)) {
       throw MatrixError.badJson(`Cannot set ${type} through this API`);
     }
-    await this.write(userId, roomId, type, content);
+    if (roomId === null) {
+      await this.writes.write('add_user_account_data', {
+        user_id: userId,
+        account_data_type: type,
+        content,
+      });
+    } else {
+      await this.writes.write('add_room_account_data', {
+        user_id: userId,
+        room_id: roomId,
+        account_data_type: type,
+        content,
+      });
+    }
   }
 
   async getTags(
@@ -67,11 +95,12 @@ export class AccountDataService {
     if (order !== undefined && (typeof order !== 'number' || order < 0 || order > 1)) {
       throw MatrixError.badJson('order must be a number between 0 and 1');
     }
-    const tags = {
-      ...(await this.tags(userId, roomId)),
-      [tag]: order === undefined ? {} : { order },
-    };
-    await this.write(userId, roomId, TAGS, { tags });
+    await this.writes.write('add_tag', {
+      user_id: userId,
+      room_id: roomId,
+      tag,
+      content: order === undefined ? {} : { order },
+    });
   }
 
   async deleteTag(
@@ -81,13 +110,24 @@ export class AccountDataService {
     tag: string,
   ): Promise<void> {
     this.check(requester, userId, roomId, TAGS);
-    const tags = await this.tags(userId, roomId);
-    if (!(tag in tags)) return;
-    delete tags[tag];
-    await this.write(userId, roomId, TAGS, { tags });
+    await this.writes.write('remove_tag', { user_id: userId, room_id: roomId, tag });
   }
 
-  private async write(
+  /** `add_tag` on the writer: the room's tags are one document, read and written here. */
+  private async addTag(body: StreamWriteBody<'add_tag'>): Promise<void> {
+    const tags = { ...(await this.tags(body.user_id, body.room_id)), [body.tag]: body.content };
+    await this.store(body.user_id, body.room_id, TAGS, { tags });
+  }
+
+  private async removeTag(body: StreamWriteBody<'remove_tag'>): Promise<void> {
+    const tags = await this.tags(body.user_id, body.room_id);
+    if (!(body.tag in tags)) return;
+    delete tags[body.tag];
+    await this.store(body.user_id, body.room_id, TAGS, { tags });
+  }
+
+  /** Every account data write ends here, on the writer. */
+  private async store(
     userId: string,
     roomId: string | null,
     type: string,

@@ -36,16 +36,15 @@ export class LegacySyncService {
     const { result, next } = await this.sync.changesSince(requester, from, timeoutMs, {
       room: { timeline: { limit: DEFAULT_EVENTS_LIMIT } },
     });
+    // The spec's chunk holds room events (ClientEvent) only: typing, receipts and presence,
+    // which Synapse once mixed in, have no event id or room to satisfy it.
     const chunk: Json[] = [];
     const rooms = (result['rooms'] ?? {}) as Record<string, Section>;
     for (const section of ['join', 'leave'] as const) {
       for (const [roomId, room] of Object.entries(rooms[section] ?? {})) {
-        for (const part of ['timeline', 'ephemeral'] as const) {
-          for (const event of eventsOf(room[part])) chunk.push({ ...event, room_id: roomId });
-        }
+        for (const event of eventsOf(room.timeline)) chunk.push({ ...event, room_id: roomId });
       }
     }
-    chunk.push(...eventsOf(result['presence']));
     return {
       start: await this.sync.serializeToken(from),
       end: await this.sync.serializeToken(next),

@@ -6,6 +6,8 @@ import { MatrixError, parseUserId } from '@chat/protocol';
 import { AccountStore, EventStore, PresenceStore, type PresenceRecord } from '@chat/storage';
 
 import { Clock } from '../common/clock';
+import type { StreamWriteBody } from '../common/stream-write-ops';
+import { StreamWrites } from '../common/stream-writes';
 import { StreamNotifier } from './stream-notifier';
 
 const STATES = new Set(['online', 'unavailable', 'offline']);
@@ -42,16 +44,44 @@ export function presenceStatus(record: PresenceRecord, nowMs: number): PresenceS
   return status;
 }
 
-/** `presence/{userId}/status`; sync delivery of presence builds on the same store. */
+/**
+ * A user's syncs are reported over only this long after the last one ended (Synapse's
+ * UPDATE_SYNCING_USERS_MS): a client's consecutive long-polls leave short gaps.
+ */
+export const SYNC_STOP_DELAY_MS = 10_000;
+/** A process whose sync reports are silent this long is presumed gone (EXTERNAL_PROCESS_EXPIRY). */
+export const SYNC_SOURCE_EXPIRY_MS = 5 * 60_000;
+/**
+ * While the state holds, a sync's activity reaches the presence writer at most this often: 5/6 of
+ * the smaller of the sync timeout and the activity refresh (replication.md §7.3), so relays alone
+ * keep a user online on the writer, even once the reports of their process have expired.
+ */
+const SYNC_RELAY_INTERVAL_MS = (5 / 6) * Math.min(SYNC_ONLINE_TIMEOUT_MS, ACTIVITY_REFRESH_MS);
+
+/** A user started syncing here (`syncing`), or stopped long enough ago (at `atMs`). */
+export type SyncingListener = (userId: string, syncing: boolean, atMs: number) => void;
+
+/**
+ * `presence/{userId}/status`, and the presence syncs imply; sync delivery of presence builds on
+ * the same store. Presence is written by its `stream_writers.presence` process only: elsewhere
+ * status changes and sync activity are relayed there, and whose syncs are in flight is reported
+ * to it (`onSyncingChange`; worker mode sends them over the bus, as Synapse's `USER_SYNC`), so
+ * that the writer alone decides who timed out.
+ */
 @Injectable()
 export class PresenceService implements OnModuleInit, OnModuleDestroy {
-  /** The last presence a sync wrote per user, so unchanged syncs skip the store. */
+  /** On the writer: the last presence a sync wrote per user, so unchanged syncs skip the store. */
   private readonly lastSyncWrites = new Map<string, { state: string; ts: number }>();
-  /**
-   * Users online through this process: syncs in flight and when the last one was seen. Worker
-   * mode adds the USER_SYNC reports of other processes here, on the presence writer.
-   */
+  /** The last sync activity this process sent on (to the store or to the writer), per user. */
+  private readonly relayed = new Map<string, { state: string; ts: number }>();
+  /** Users syncing through this process: syncs in flight and when the last one was seen. */
   private readonly syncs = new Map<string, { inFlight: number; lastSeenTs: number }>();
+  /** On the writer: the users other processes report syncing, by reporting process. */
+  private readonly sources = new Map<string, { users: Set<string>; lastUpdateTs: number }>();
+  /** Elsewhere: the users reported to the writer as syncing here. */
+  private readonly reported = new Set<string>();
+  private readonly syncingListeners = new Set<SyncingListener>();
+  private readonly writesPresence: boolean;
   private timeoutTimer: NodeJS.Timeout | null = null;
   private expiring = false;
 
@@ -62,7 +92,11 @@ export class PresenceService implements OnModuleInit, OnModuleDestroy {
     private readonly accounts: AccountStore,
     private readonly clock: Clock,
     private readonly notifier: StreamNotifier,
-  ) {}
+    private readonly writes: StreamWrites,
+  ) {
+    this.writesPresence = writes.writesHere('presence');
+    writes.serve('presence_set_state', (body) => this.setState(body));
+  }
 
   onModuleInit(): void {
     if (!this.config.usePresence) return;
@@ -98,13 +132,13 @@ export class PresenceService implements OnModuleInit, OnModuleDestroy {
     }
     // With presence off the request succeeds and changes nothing, as in Synapse.
     if (!this.config.usePresence) return;
-    // Without a syncing client this presence times out like a sync's would.
-    if (state !== 'offline') this.seen(userId, 0);
-    await this.write({
-      userId,
-      state: state as PresenceRecord['state'],
-      statusMsg: typeof statusMsg === 'string' ? statusMsg : null,
-      lastActiveTs: this.clock.now(),
+    // The next sync must not be skipped as "nothing changed" over this status.
+    this.relayed.delete(userId);
+    await this.writes.write('presence_set_state', {
+      user_id: userId,
+      state,
+      status_msg: typeof statusMsg === 'string' ? statusMsg : null,
+      is_sync: false,
     });
   }
 
@@ -116,9 +150,13 @@ export class PresenceService implements OnModuleInit, OnModuleDestroy {
   async syncStarted(userId: string, state: PresenceRecord['state']): Promise<() => void> {
     if (!this.config.usePresence || state === 'offline') return () => undefined;
     this.seen(userId, 1);
+    if (!this.writesPresence && !this.reported.has(userId)) {
+      this.reported.add(userId);
+      this.emitSyncing(userId, true, this.clock.now());
+    }
     const ended = () => this.seen(userId, -1);
     try {
-      await this.syncActivity(userId, state);
+      await this.relayActivity(userId, state);
     } catch (err) {
       ended();
       throw err;
@@ -127,18 +165,27 @@ export class PresenceService implements OnModuleInit, OnModuleDestroy {
   }
 
   /**
-   * Users whose syncs stopped more than SYNC_ONLINE_TIMEOUT_MS ago go offline. Runs on a timer;
-   * public so tests can run it after moving the clock.
+   * Runs on a timer; public so tests can run it after moving the clock. On the writer, users whose
+   * syncs (here or reported from elsewhere) stopped more than SYNC_ONLINE_TIMEOUT_MS ago go
+   * offline. Elsewhere, users whose syncs here stopped SYNC_STOP_DELAY_MS ago are reported gone.
    */
   async expireStoppedSyncs(): Promise<void> {
+    if (!this.writesPresence) {
+      this.reportStoppedSyncs();
+      return;
+    }
     if (this.expiring) return;
     this.expiring = true;
     try {
       const now = this.clock.now();
+      for (const [source, { lastUpdateTs }] of [...this.sources]) {
+        if (now - lastUpdateTs > SYNC_SOURCE_EXPIRY_MS) this.syncSourceGone(source);
+      }
       for (const [userId, syncs] of [...this.syncs]) {
-        if (!syncTimedOut(syncs, now)) continue;
+        if (this.syncingElsewhere(userId) || !syncTimedOut(syncs, now)) continue;
         this.syncs.delete(userId);
         this.lastSyncWrites.delete(userId);
+        this.relayed.delete(userId);
         const current = await this.presence.getPresence(userId);
         if (!current || current.state === 'offline') continue;
         await this.write({ ...current, state: 'offline' });
@@ -148,6 +195,105 @@ export class PresenceService implements OnModuleInit, OnModuleDestroy {
     }
   }
 
+  /** Calls `listener` when this process (not the writer) has a user's syncs to report. */
+  onSyncingChange(listener: SyncingListener): () => void {
+    this.syncingListeners.add(listener);
+    return () => this.syncingListeners.delete(listener);
+  }
+
+  /** The users reported syncing here: sent again when the bus (re)connects. */
+  syncingUsers(): string[] {
+    return [...this.reported];
+  }
+
+  /** Whether the user has a sync in flight here or, on the writer, reported from elsewhere. */
+  isSyncing(userId: string): boolean {
+    return (this.syncs.get(userId)?.inFlight ?? 0) > 0 || this.syncingElsewhere(userId);
+  }
+
+  /** On the writer: another process (`source`, its per-boot id) reports a user's syncs. */
+  remoteSyncChanged(source: string, userId: string, syncing: boolean, atMs: number): void {
+    if (!this.writesPresence) return;
+    const now = this.clock.now();
+    const reports = this.sources.get(source) ?? { users: new Set<string>(), lastUpdateTs: now };
+    reports.lastUpdateTs = now;
+    this.sources.set(source, reports);
+    if (syncing) reports.users.add(userId);
+    else reports.users.delete(userId);
+    // The sync timeout of a user gone from every process counts from their last sync there.
+    const syncs = this.syncs.get(userId) ?? { inFlight: 0, lastSeenTs: atMs };
+    syncs.lastSeenTs = Math.max(syncs.lastSeenTs, Math.min(atMs, now));
+    this.syncs.set(userId, syncs);
+  }
+
+  /** On the writer: the process with this per-boot id is gone (shut down, or silent too long). */
+  syncSourceGone(source: string): void {
+    const reports = this.sources.get(source);
+    if (!reports) return;
+    this.sources.delete(source);
+    for (const userId of reports.users) this.seen(userId, 0);
+  }
+
+  /** `presence_set_state` on the writer: a status change, or a sync's activity (`is_sync`). */
+  private async setState(body: StreamWriteBody<'presence_set_state'>): Promise<void> {
+    if (!STATES.has(body.state)) {
+      throw MatrixError.badJson('presence must be online, unavailable or offline');
+    }
+    const state = body.state as PresenceRecord['state'];
+    // A sync's activity, or a status set without a syncing client, times out like a sync would.
+    if (body.is_sync || state !== 'offline') this.seen(body.user_id, 0);
+    if (body.is_sync) {
+      await this.syncActivity(body.user_id, state);
+      return;
+    }
+    await this.write({
+      userId: body.user_id,
+      state,
+      statusMsg: body.status_msg,
+      lastActiveTs: this.clock.now(),
+    });
+  }
+
+  /** Sends the sync's activity on unless the same state went out recently. */
+  private async relayActivity(userId: string, state: PresenceRecord['state']): Promise<void> {
+    const now = this.clock.now();
+    const last = this.relayed.get(userId);
+    if (last && last.state === state && now - last.ts < SYNC_RELAY_INTERVAL_MS) return;
+    this.relayed.set(userId, { state, ts: now });
+    try {
+      await this.writes.write('presence_set_state', {
+        user_id: userId,
+        state,
+        status_msg: null,
+        is_sync: true,
+      });
+    } catch (err) {
+      this.relayed.delete(userId);
+      throw err;
+    }
+  }
+
+  private reportStoppedSyncs(): void {
+    const now = this.clock.now();
+    for (const userId of [...this.reported]) {
+      const syncs = this.syncs.get(userId);
+      if (syncs && (syncs.inFlight > 0 || now - syncs.lastSeenTs < SYNC_STOP_DELAY_MS)) continue;
+      this.reported.delete(userId);
+      this.syncs.delete(userId);
+      this.relayed.delete(userId);
+      this.emitSyncing(userId, false, syncs?.lastSeenTs ?? now);
+    }
+  }
+
+  private emitSyncing(userId: string, syncing: boolean, atMs: number): void {
+    for (const listener of this.syncingListeners) listener(userId, syncing, atMs);
+  }
+
+  private syncingElsewhere(userId: string): boolean {
+    for (const { users } of this.sources.values()) if (users.has(userId)) return true;
+    return false;
+  }
+
   private seen(userId: string, inFlightChange: number): void {
     const syncs = this.syncs.get(userId) ?? { inFlight: 0, lastSeenTs: 0 };
     syncs.inFlight = Math.max(0, syncs.inFlight + inFlightChange);
@@ -155,6 +301,7 @@ export class PresenceService implements OnModuleInit, OnModuleDestroy {
     this.syncs.set(userId, syncs);
   }
 
+  /** On the writer. */
   private async syncActivity(userId: string, state: PresenceRecord['state']): Promise<void> {
     const now = this.clock.now();
     // Most syncs come from an already-online client: answered from memory, without a query.

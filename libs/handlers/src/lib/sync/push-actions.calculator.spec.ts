@@ -10,6 +10,7 @@ import {
 } from '@chat/protocol';
 import type { EventStore, NewRoomEvent, PushRuleStore, StoredEvent } from '@chat/storage';
 
+import { monolithStreamWrites } from '../common/stream-writes.fixture';
 import { PushActionsCalculator, roomPushContext, threadIdOf } from './push-actions.calculator';
 import { PushRulesService } from './push-rules.service';
 
@@ -91,7 +92,7 @@ function room() {
       return 1;
     },
   } as unknown as PushRuleStore;
-  const pushRules = new PushRulesService(store);
+  const pushRules = new PushRulesService(store, monolithStreamWrites());
   const calculator = new PushActionsCalculator(
     { serverName: 'example.org' } as HomeserverConfig,
     { getEvents } as unknown as EventStore,

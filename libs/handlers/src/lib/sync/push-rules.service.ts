@@ -15,6 +15,9 @@ import {
 } from '@chat/protocol';
 import { PushRuleStore } from '@chat/storage';
 
+import type { StreamWriteBody } from '../common/stream-write-ops';
+import { StreamWrites } from '../common/stream-writes';
+
 type UserRules = Partial<Ruleset>;
 
 function isObject(value: unknown): value is Record<string, unknown> {
@@ -40,18 +43,38 @@ function parseConditions(value: unknown): PushCondition[] {
   return value as PushCondition[];
 }
 
+/** The new value of a rule's `enabled` or `actions`, from the client's body. */
+function attributeChange(attribute: string, body: Record<string, unknown>): Partial<PushRule> {
+  if (attribute === 'enabled') {
+    if (body['enabled'] === undefined) throw MatrixError.missingParam('Missing enabled');
+    if (typeof body['enabled'] !== 'boolean')
+      throw MatrixError.badJson('enabled must be a boolean');
+    return { enabled: body['enabled'] };
+  }
+  if (attribute === 'actions') return { actions: parseActions(body['actions']) };
+  throw MatrixError.invalidParam(`Unknown push rule attribute ${attribute}`);
+}
+
 /**
  * The push-rules API (`pushrules/…`): the server defaults merged with the user's own rules and
- * their enabled/actions changes to defaults, kept per user as one document.
+ * their enabled/actions changes to defaults, kept per user as one document. Requests are checked
+ * where they arrive; the `push_rules` writer applies them to the document, so errors that depend
+ * on it (an unknown rule, a missing anchor) come from there.
  */
 @Injectable()
 export class PushRulesService {
   private readonly listeners = new Set<(userId: string, position: number) => void>();
 
-  constructor(private readonly store: PushRuleStore) {}
+  constructor(
+    private readonly store: PushRuleStore,
+    private readonly writes: StreamWrites,
+  ) {
+    writes.serve('push_rule_put', (body) => this.applyPut(body));
+    writes.serve('push_rule_delete', (body) => this.applyDelete(body));
+    writes.serve('push_rule_set_attribute', (body) => this.applyAttribute(body));
+  }
 
-  /** Calls `listener` with the user id after each change of a user's rules commits. */
-  /** Called after each write with the user and the `push_rules` stream position it got. */
+  /** Called after each local write with the user and the `push_rules` position it got. */
   onChange(listener: (userId: string, position: number) => void): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
@@ -93,27 +116,17 @@ export class PushRulesService {
       if (typeof body['pattern'] !== 'string') throw MatrixError.missingParam('Missing pattern');
       rule.pattern = body['pattern'];
     }
-    await this.update(requester.userId, (current) => {
-      const rules = { ...((current ?? {}) as UserRules) };
-      const list = (rules[k] ?? []).filter((r) => r.rule_id !== ruleId);
-      const anchor = position.before ?? position.after;
-      let at = list.length;
-      if (anchor !== undefined) {
-        if (isServerDefaultRuleId(anchor)) {
-          throw MatrixError.invalidParam('Rules cannot be placed relative to server-default rules');
-        }
-        const index = list.findIndex(
-          (r) => r.rule_id === anchor && !isServerDefaultRuleId(r.rule_id),
-        );
-        if (index < 0) throw MatrixError.notFound(`No rule ${anchor} to place this rule next to`);
-        at = position.before !== undefined ? index : index + 1;
-      } else {
-        const previous = (rules[k] ?? []).findIndex((r) => r.rule_id === ruleId);
-        if (previous >= 0) at = previous;
-      }
-      list.splice(at, 0, rule);
-      rules[k] = list;
-      return rules as Record<string, unknown>;
+    const anchor = position.before ?? position.after;
+    if (anchor !== undefined && isServerDefaultRuleId(anchor)) {
+      throw MatrixError.invalidParam('Rules cannot be placed relative to server-default rules');
+    }
+    await this.writes.write('push_rule_put', {
+      user_id: requester.userId,
+      kind: k,
+      rule_id: ruleId,
+      rule: { ...rule },
+      before: position.before,
+      after: position.after,
     });
   }
 
@@ -121,12 +134,10 @@ export class PushRulesService {
     const k = this.checkKind(kind);
     if (isServerDefaultRuleId(ruleId))
       throw MatrixError.invalidParam('Server-default rules cannot be deleted');
-    await this.update(requester.userId, (current) => {
-      const rules = { ...((current ?? {}) as UserRules) };
-      const list = rules[k] ?? [];
-      if (!list.some((r) => r.rule_id === ruleId)) throw MatrixError.notFound('Unknown push rule');
-      rules[k] = list.filter((r) => r.rule_id !== ruleId);
-      return rules as Record<string, unknown>;
+    await this.writes.write('push_rule_delete', {
+      user_id: requester.userId,
+      kind: k,
+      rule_id: ruleId,
     });
   }
 
@@ -138,20 +149,63 @@ export class PushRulesService {
     body: Record<string, unknown>,
   ): Promise<void> {
     const k = this.checkKind(kind);
-    let change: Partial<PushRule>;
-    if (attribute === 'enabled') {
-      if (body['enabled'] === undefined) throw MatrixError.missingParam('Missing enabled');
-      if (typeof body['enabled'] !== 'boolean')
-        throw MatrixError.badJson('enabled must be a boolean');
-      change = { enabled: body['enabled'] };
-    } else {
-      change = { actions: parseActions(body['actions']) };
-    }
-    const current = this.find(await this.ruleset(requester.userId), kind, ruleId);
-    await this.update(requester.userId, (doc) => {
+    attributeChange(attribute, body);
+    await this.writes.write('push_rule_set_attribute', {
+      user_id: requester.userId,
+      kind: k,
+      rule_id: ruleId,
+      attribute,
+      body,
+    });
+  }
+
+  /** `push_rule_put` on the writer: the rule goes next to its anchor, or where it was, or last. */
+  private async applyPut(body: StreamWriteBody<'push_rule_put'>): Promise<void> {
+    const k = this.checkKind(body.kind);
+    const { rule_id: ruleId, before, after } = body;
+    const rule = body.rule as unknown as PushRule;
+    await this.update(body.user_id, (current) => {
+      const rules = { ...((current ?? {}) as UserRules) };
+      const list = (rules[k] ?? []).filter((r) => r.rule_id !== ruleId);
+      const anchor = before ?? after;
+      let at = list.length;
+      if (anchor !== undefined) {
+        const index = list.findIndex(
+          (r) => r.rule_id === anchor && !isServerDefaultRuleId(r.rule_id),
+        );
+        if (index < 0) throw MatrixError.notFound(`No rule ${anchor} to place this rule next to`);
+        at = before !== undefined ? index : index + 1;
+      } else {
+        const previous = (rules[k] ?? []).findIndex((r) => r.rule_id === ruleId);
+        if (previous >= 0) at = previous;
+      }
+      list.splice(at, 0, rule);
+      rules[k] = list;
+      return rules as Record<string, unknown>;
+    });
+  }
+
+  private async applyDelete(body: StreamWriteBody<'push_rule_delete'>): Promise<void> {
+    const k = this.checkKind(body.kind);
+    await this.update(body.user_id, (current) => {
+      const rules = { ...((current ?? {}) as UserRules) };
+      const list = rules[k] ?? [];
+      if (!list.some((r) => r.rule_id === body.rule_id)) {
+        throw MatrixError.notFound('Unknown push rule');
+      }
+      rules[k] = list.filter((r) => r.rule_id !== body.rule_id);
+      return rules as Record<string, unknown>;
+    });
+  }
+
+  private async applyAttribute(body: StreamWriteBody<'push_rule_set_attribute'>): Promise<void> {
+    const k = this.checkKind(body.kind);
+    const change = attributeChange(body.attribute, body.body);
+    const current = this.find(await this.ruleset(body.user_id), k, body.rule_id);
+    await this.update(body.user_id, (doc) => {
       const rules = { ...((doc ?? {}) as UserRules) };
       const list = [...(rules[k] ?? [])];
-      const index = list.findIndex((r) => r.rule_id === ruleId);
+      const index = list.findIndex((r) => r.rule_id === body.rule_id);
       // A change to a server default is kept as an entry carrying its enabled and actions.
       const base = index >= 0 ? list[index] : { ...current };
       const updated = { ...base, ...change };

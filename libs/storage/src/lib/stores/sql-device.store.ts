@@ -100,8 +100,8 @@ export class SqlDeviceStore extends DeviceStore {
     });
   }
 
-  deleteDevices(userId: string, deviceIds: string[], txn?: Txn): Promise<void> {
-    if (deviceIds.length === 0) return Promise.resolve();
+  deleteDevices(userId: string, deviceIds: string[], txn?: Txn): Promise<string[]> {
+    if (deviceIds.length === 0) return Promise.resolve([]);
     return withTxn(this.db, 'deleteDevices', txn, async (t) => {
       this.forgetTokens(t);
       const list = deviceIds.map((_, i) => `$${i + 2}`).join(', ');
@@ -113,22 +113,20 @@ export class SqlDeviceStore extends DeviceStore {
         `DELETE FROM devices WHERE user_id = $1 AND device_id IN (${list}) RETURNING device_id`,
         [userId, ...deviceIds],
       );
-      await this.recordChanges(
-        t,
-        userId,
-        deleted.map((row) => row.device_id),
-      );
+      const deletedIds = deleted.map((row) => row.device_id);
+      await this.recordChanges(t, userId, deletedIds);
+      return deletedIds;
     });
   }
 
-  deleteAllDevices(userId: string, exceptDeviceId?: string, txn?: Txn): Promise<void> {
+  deleteAllDevices(userId: string, exceptDeviceId?: string, txn?: Txn): Promise<string[]> {
     return withTxn(this.db, 'deleteAllDevices', txn, async (t) => {
       const rows = await t.query<{ device_id: string }>(
         'SELECT device_id FROM devices WHERE user_id = $1',
         [userId],
       );
       const doomed = rows.map((row) => row.device_id).filter((id) => id !== exceptDeviceId);
-      await this.deleteDevices(userId, doomed, t);
+      return this.deleteDevices(userId, doomed, t);
     });
   }
 
@@ -251,9 +249,23 @@ export class SqlDeviceStore extends DeviceStore {
     }));
   }
 
-  /** One device_lists row per changed device, ids allocated inside the data transaction. */
-  private async recordChanges(txn: Txn, userId: string, deviceIds: string[]): Promise<void> {
+  async recordDeviceListChanges(userId: string, deviceIds: string[]): Promise<void> {
     if (deviceIds.length === 0) return;
+    await this.db.runInteraction('recordDeviceListChanges', async (t) => {
+      await this.writeChanges(t, userId, deviceIds);
+    });
+  }
+
+  /**
+   * One device_lists row per changed device, ids allocated inside the data transaction. A process
+   * that does not write device_lists leaves them to a writer (see the port).
+   */
+  private async recordChanges(txn: Txn, userId: string, deviceIds: string[]): Promise<void> {
+    if (this.deviceLists.isWriter) await this.writeChanges(txn, userId, deviceIds);
+  }
+
+  private async writeChanges(txn: Txn, userId: string, deviceIds: string[]): Promise<number[]> {
+    if (deviceIds.length === 0) return [];
     const ids = await this.deviceLists.getNextManyInTxn(txn, deviceIds.length);
     for (const [i, deviceId] of deviceIds.entries()) {
       await txn.query(
@@ -262,5 +274,6 @@ export class SqlDeviceStore extends DeviceStore {
         [ids[i], this.deviceLists.instanceName, userId, deviceId],
       );
     }
+    return ids;
   }
 }

@@ -95,9 +95,12 @@ describe.each(testDatabaseConfigs())('stream ids on %s', (engine, create) => {
       // A third process starting now sees every writer's persisted position.
       const reader = await open('reader', writers);
       expect(reader.idGenerators.get(deviceLists).currentToken()).toBe(4);
-      await expect(reader.devices.upsertDevice('@c:test', 'C1', null)).rejects.toThrow(
+      // It allocates no ids: its device changes leave their rows to a writer.
+      await expect(reader.devices.recordDeviceListChanges('@c:test', ['C1'])).rejects.toThrow(
         /not a writer/,
       );
+      expect(await reader.devices.upsertDevice('@c:test', 'C1', null)).toBe(true);
+      expect(await reader.devices.getDeviceListChanges(4, Number.MAX_SAFE_INTEGER)).toEqual([]);
     });
 
     it('refuse to start when the sequence is behind its table', async () => {
