@@ -1,7 +1,7 @@
 import { type DynamicModule, Module } from '@nestjs/common';
 
 import { ClientApiModule } from '@chat/client-api';
-import { instanceName, type HomeserverConfig } from '@chat/config';
+import type { HomeserverConfig } from '@chat/config';
 import { CoordinationModule } from '@chat/coordination';
 import { PlatformModule } from '@chat/platform';
 import { StorageModule } from '@chat/storage';
@@ -19,10 +19,7 @@ export class AppModule {
       module: AppModule,
       imports: [
         PlatformModule.forRoot(config),
-        StorageModule.forRoot(config.database, {
-          instanceName: instanceName(config),
-          streamWriters: config.streamWriters,
-        }),
+        StorageModule.forHomeserver(config),
         ClientApiModule,
         CoordinationModule.forRoot(config),
       ],

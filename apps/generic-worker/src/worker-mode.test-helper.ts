@@ -9,7 +9,6 @@ import { stringify as toYaml } from 'yaml';
 import { AdminApiModule } from '@chat/admin-api';
 import { ClientApiModule } from '@chat/client-api';
 import {
-  instanceName,
   type AppName,
   type HomeserverConfig,
   type ListenerConfig,
@@ -56,10 +55,7 @@ class MainProcessModule {
       module: MainProcessModule,
       imports: [
         PlatformModule.forRoot(config),
-        StorageModule.forRoot(config.database, {
-          instanceName: instanceName(config),
-          streamWriters: config.streamWriters,
-        }),
+        StorageModule.forHomeserver(config),
         ClientApiModule,
         AdminApiModule,
         CoordinationModule.forRoot(config),

@@ -130,6 +130,19 @@ describe('worker mode: replication between processes (postgres, redis)', () => {
     expect(events.map((e) => e['event_id'])).toEqual([eventId]);
   });
 
+  it('a token logged out on one process is refused by the others at once', async () => {
+    const judy = await main.register('judy');
+    const whoami = (server: TestServer) =>
+      server.request('GET', `${V3}/account/whoami`, { token: judy.token });
+    expect((await whoami(worker)).status).toBe(200);
+    expect(
+      (await main.request('POST', `${V3}/logout`, { token: judy.token, body: {} })).status,
+    ).toBe(200);
+    const after = await whoami(worker);
+    expect(after.status).toBe(401);
+    expect(after.body['errcode']).toBe('M_UNKNOWN_TOKEN');
+  });
+
   it('runs the background tasks on main only (run_background_tasks_on defaults to main)', () => {
     expect(main.http.app.get(BackgroundTasks).scheduled().sort()).toEqual([
       'expire_event_txn_ids',

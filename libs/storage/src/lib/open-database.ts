@@ -39,6 +39,8 @@ export interface OpenDatabaseOptions {
   instanceName: string;
   /** Writers per stream (`stream_writers`); a stream not listed is written by this instance. */
   streamWriters?: StreamWriters;
+  /** Other processes write this database too (worker mode): no caches of rows they may delete. */
+  sharedWithOtherProcesses?: boolean;
 }
 
 export interface Storage {
@@ -92,7 +94,12 @@ export async function openDatabase(
     return {
       database,
       accounts: new SqlAccountStore(database),
-      devices: new SqlDeviceStore(database, idGenerators.get(STREAM_NAMES.deviceLists)),
+      devices: new SqlDeviceStore(
+        database,
+        idGenerators.get(STREAM_NAMES.deviceLists),
+        Date.now,
+        opts.sharedWithOtherProcesses ? 0 : undefined,
+      ),
       authSessions: new SqlAuthSessionStore(database),
       events: streamStore(SqlEventStore, STREAM_NAMES.events),
       roomAliases: new SqlRoomAliasStore(database),

@@ -6,7 +6,7 @@ import {
   Module,
   type OnApplicationShutdown,
 } from '@nestjs/common';
-import type { DatabaseConfig } from '@chat/config';
+import { instanceName, type DatabaseConfig, type HomeserverConfig } from '@chat/config';
 import { openDatabase, type OpenDatabaseOptions, type Storage } from './open-database';
 import { AccountStore } from './ports/account.store';
 import { AuthSessionStore } from './ports/auth-session.store';
@@ -40,6 +40,15 @@ class StorageShutdown implements OnApplicationShutdown {
 @Module({})
 export class StorageModule {
   /** Opens the database at startup and provides the ports (abstract classes) as tokens. */
+  /** The storage of a homeserver process, as its config describes it. */
+  static forHomeserver(config: HomeserverConfig): DynamicModule {
+    return StorageModule.forRoot(config.database, {
+      instanceName: instanceName(config),
+      streamWriters: config.streamWriters,
+      sharedWithOtherProcesses: config.redis.enabled,
+    });
+  }
+
   static forRoot(config: DatabaseConfig, opts: OpenDatabaseOptions): DynamicModule {
     const fromStorage = (pick: (storage: Storage) => unknown) => ({
       useFactory: pick,

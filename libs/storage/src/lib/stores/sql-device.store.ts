@@ -44,6 +44,8 @@ export class SqlDeviceStore extends DeviceStore {
     private readonly db: SqlDatabase,
     private readonly deviceLists: MultiWriterIdGenerator<Txn>,
     private readonly now: () => number = Date.now,
+    /** 0 turns the token cache off (other processes delete tokens too, see `getAccessToken`). */
+    private readonly tokenCacheMs = TOKEN_CACHE_TTL_MS,
   ) {
     super();
   }
@@ -161,15 +163,16 @@ export class SqlDeviceStore extends DeviceStore {
   /**
    * The per-request hot path, answered from memory after the first lookup. Every deletion of
    * tokens empties the cache, before and after its commit, and a lookup that raced a deletion is
-   * not cached (the generation moved). Other processes' deletions reach this cache only through
-   * the TTL until worker mode replicates cache invalidations.
+   * not cached (the generation moved). Other processes' deletions would reach it only through the
+   * TTL, so a database shared with other processes (worker mode) runs without it until cache
+   * invalidations are replicated.
    */
   async getAccessToken(tokenHash: string): Promise<AccessTokenRecord | null> {
     const hit = this.tokenCache.get(tokenHash);
-    if (hit && this.now() - hit.cachedAt < TOKEN_CACHE_TTL_MS) return hit.record;
+    if (hit && this.now() - hit.cachedAt < this.tokenCacheMs) return hit.record;
     const generation = this.tokenGeneration;
     const record = await this.lookUpAccessToken(tokenHash);
-    if (record && generation === this.tokenGeneration) {
+    if (record && this.tokenCacheMs > 0 && generation === this.tokenGeneration) {
       this.tokenCache.set(tokenHash, { record, cachedAt: this.now() });
     }
     return record;
