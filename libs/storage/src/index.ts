@@ -6,3 +6,4 @@ export { SchemaTooNewError } from './lib/migrations/run-migrations';
 export { MIGRATIONS_TABLE } from './lib/migrations';
 export { InstanceIdStore } from './lib/stream-ids/instance-id.store';
 export { StreamIdGenerators, type StreamWriters } from './lib/stream-ids/stream-id-generators';
+export { SHARED_TOKEN_CACHE_TTL_MS } from './lib/stores/sql-device.store';

@@ -29,7 +29,7 @@ import { SqlReceiptStore } from './stores/sql-receipt.store';
 import { SqlAccountDataStore } from './stores/sql-account-data.store';
 import { SqlAccountStore } from './stores/sql-account.store';
 import { SqlAuthSessionStore } from './stores/sql-auth-session.store';
-import { SqlDeviceStore } from './stores/sql-device.store';
+import { SHARED_TOKEN_CACHE_TTL_MS, SqlDeviceStore } from './stores/sql-device.store';
 import { SqlReplicationRowsStore } from './stores/sql-replication-rows.store';
 import { InstanceIdStore } from './stream-ids/instance-id.store';
 import { StreamIdGenerators, type StreamWriters } from './stream-ids/stream-id-generators';
@@ -39,7 +39,7 @@ export interface OpenDatabaseOptions {
   instanceName: string;
   /** Writers per stream (`stream_writers`); a stream not listed is written by this instance. */
   streamWriters?: StreamWriters;
-  /** Other processes write this database too (worker mode): no caches of rows they may delete. */
+  /** Other processes write this database too (worker mode): caches of rows they may delete are short. */
   sharedWithOtherProcesses?: boolean;
 }
 
@@ -98,7 +98,7 @@ export async function openDatabase(
         database,
         idGenerators.get(STREAM_NAMES.deviceLists),
         Date.now,
-        opts.sharedWithOtherProcesses ? 0 : undefined,
+        opts.sharedWithOtherProcesses ? SHARED_TOKEN_CACHE_TTL_MS : undefined,
       ),
       authSessions: new SqlAuthSessionStore(database),
       events: streamStore(SqlEventStore, STREAM_NAMES.events),

@@ -31,6 +31,12 @@ function toDevice(row: DeviceRow): DeviceRecord {
 /** Resolved tokens kept in memory, and how long one may be served without a lookup. */
 const TOKEN_CACHE_SIZE = 50_000;
 const TOKEN_CACHE_TTL_MS = 5 * 60_000;
+/**
+ * With other processes deleting tokens too (worker mode), the longest a token logged out
+ * elsewhere stays usable here, until cache invalidations are replicated. Short enough to bound
+ * that window, long enough that a syncing client's requests mostly skip the lookup.
+ */
+export const SHARED_TOKEN_CACHE_TTL_MS = 2_000;
 
 export class SqlDeviceStore extends DeviceStore {
   private readonly tokenCache = new LruCache<
@@ -44,7 +50,7 @@ export class SqlDeviceStore extends DeviceStore {
     private readonly db: SqlDatabase,
     private readonly deviceLists: MultiWriterIdGenerator<Txn>,
     private readonly now: () => number = Date.now,
-    /** 0 turns the token cache off (other processes delete tokens too, see `getAccessToken`). */
+    /** How long a resolved token is served from memory (see `getAccessToken`). */
     private readonly tokenCacheMs = TOKEN_CACHE_TTL_MS,
   ) {
     super();
@@ -163,16 +169,15 @@ export class SqlDeviceStore extends DeviceStore {
   /**
    * The per-request hot path, answered from memory after the first lookup. Every deletion of
    * tokens empties the cache, before and after its commit, and a lookup that raced a deletion is
-   * not cached (the generation moved). Other processes' deletions would reach it only through the
-   * TTL, so a database shared with other processes (worker mode) runs without it until cache
-   * invalidations are replicated.
+   * not cached (the generation moved). Other processes' deletions reach it only through the TTL,
+   * so a database shared with other processes (worker mode) keeps tokens for a short one.
    */
   async getAccessToken(tokenHash: string): Promise<AccessTokenRecord | null> {
     const hit = this.tokenCache.get(tokenHash);
     if (hit && this.now() - hit.cachedAt < this.tokenCacheMs) return hit.record;
     const generation = this.tokenGeneration;
     const record = await this.lookUpAccessToken(tokenHash);
-    if (record && this.tokenCacheMs > 0 && generation === this.tokenGeneration) {
+    if (record && generation === this.tokenGeneration) {
       this.tokenCache.set(tokenHash, { record, cachedAt: this.now() });
     }
     return record;
