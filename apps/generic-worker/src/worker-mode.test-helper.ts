@@ -21,6 +21,9 @@ import {
   OpenApiValidator,
   createTestDatabase,
   findFreePort,
+  specCheckedRequest,
+  type ApiRequestOptions,
+  type ApiResponse,
   type TestDatabase,
 } from '@chat/testing';
 
@@ -29,14 +32,7 @@ import { genericWorkerRoutes } from './generic-worker-routes';
 
 export const V3 = '/chat/client/v3';
 
-/** Paths the Matrix client-server OpenAPI describes (under our `/chat` name or the standard one). */
-const SPEC_PATHS = /^\/(chat|_matrix)\/client\//;
-
-export interface ApiResponse {
-  status: number;
-  headers: Headers;
-  body: Record<string, unknown>;
-}
+export type { ApiResponse };
 
 export interface TestUser {
   userId: string;
@@ -117,46 +113,13 @@ export class TestProcess {
     return this.requestAt(this.url('client'), method, path, options);
   }
 
-  async requestAt(
+  requestAt(
     baseUrl: string,
     method: string,
     path: string,
-    options: { body?: unknown; token?: string; headers?: Record<string, string> } = {},
+    options: ApiRequestOptions = {},
   ): Promise<ApiResponse> {
-    const headers: Record<string, string> = { ...options.headers };
-    if (options.token) headers['Authorization'] = `Bearer ${options.token}`;
-    const response = await fetch(`${baseUrl}${path}`, {
-      method,
-      headers,
-      body: options.body === undefined ? undefined : JSON.stringify(options.body),
-    });
-    const text = await response.text();
-    const json = (response.headers.get('content-type') ?? '').startsWith('application/json');
-    const body = text && json ? (JSON.parse(text) as Record<string, unknown>) : { text };
-    if (response.status >= 500) {
-      throw new Error(`${method} ${path} answered ${response.status}: ${text}`);
-    }
-    if (SPEC_PATHS.test(path)) {
-      const result = this.validator.validate({
-        method,
-        path: path.split('?')[0],
-        status: response.status,
-        body,
-      });
-      // Unknown paths answer 404 M_UNRECOGNIZED everywhere, which per-operation schemas omit;
-      // so do token errors.
-      const standardError =
-        typeof body['error'] === 'string' &&
-        ((response.status === 404 && body['errcode'] === 'M_UNRECOGNIZED') ||
-          (response.status === 401 &&
-            ['M_MISSING_TOKEN', 'M_UNKNOWN_TOKEN'].includes(body['errcode'] as string)));
-      if (!result.ok && !standardError) {
-        throw new Error(
-          `${method} ${path} ${response.status} does not match the spec: ${result.errors.join('; ')}\n${text}`,
-        );
-      }
-    }
-    return { status: response.status, headers: response.headers, body };
+    return specCheckedRequest(this.validator, baseUrl, method, path, options);
   }
 
   /** Registers a user through the dummy UIA flow. */

@@ -1,6 +1,13 @@
 import { parseConfig, type HomeserverConfig } from '@chat/config';
 import { bootstrapHttp, type RunningHttp } from '@chat/platform';
-import { createTestDatabase, OpenApiValidator, type TestDatabase } from '@chat/testing';
+import {
+  createTestDatabase,
+  OpenApiValidator,
+  specCheckedRequest,
+  type ApiRequestOptions,
+  type ApiResponse,
+  type TestDatabase,
+} from '@chat/testing';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -30,14 +37,7 @@ export function genericWorker(
 }
 export const ENGINES: Engine[] = ['sqlite', 'postgres'];
 
-/** Paths the Matrix client-server OpenAPI describes (under our `/chat` name or the standard one). */
-const SPEC_PATHS = /^\/(chat|_matrix)\/client\/|^\/\.well-known\/matrix\/client(\?|$)/;
-
-export interface ApiResponse {
-  status: number;
-  headers: Headers;
-  body: Record<string, unknown>;
-}
+export type { ApiResponse };
 
 /**
  * The real main app, in this jest process, on 127.0.0.1 port 0, with a fresh database. Every
@@ -133,51 +133,10 @@ export class TestServer {
 
   /**
    * Sends a request; `body` may be an object (sent as JSON) or a raw string. Asserts the response
-   * matches the spec for client-API and client well-known paths and is never a 500.
+   * matches the spec for client-API and client well-known paths and is never a 5xx.
    */
-  async request(
-    method: string,
-    path: string,
-    options: { body?: unknown; token?: string; headers?: Record<string, string> } = {},
-  ): Promise<ApiResponse> {
-    const headers: Record<string, string> = { ...options.headers };
-    if (options.token) headers['Authorization'] = `Bearer ${options.token}`;
-    const response = await fetch(`${this.baseUrl}${path}`, {
-      method,
-      headers,
-      body:
-        options.body === undefined
-          ? undefined
-          : typeof options.body === 'string'
-            ? options.body
-            : JSON.stringify(options.body),
-    });
-    const text = await response.text();
-    let body: Record<string, unknown> = {};
-    if (text) body = JSON.parse(text) as Record<string, unknown>;
-    if (response.status >= 500)
-      throw new Error(`${method} ${path} answered ${response.status}: ${text}`);
-    if (SPEC_PATHS.test(path) && response.status !== 405) {
-      const result = this.validator.validate({
-        method,
-        path: path.split('?')[0],
-        status: response.status,
-        body,
-      });
-      // Two answers the spec's per-operation 401/404 schemas do not describe but every endpoint
-      // gives: token errors (UIA endpoints declare their 401 as the auth flow object) and unknown paths.
-      const standardError =
-        typeof body['error'] === 'string' &&
-        ((response.status === 401 &&
-          ['M_MISSING_TOKEN', 'M_UNKNOWN_TOKEN'].includes(body['errcode'] as string)) ||
-          (response.status === 404 && body['errcode'] === 'M_UNRECOGNIZED'));
-      if (!result.ok && !standardError) {
-        throw new Error(
-          `${method} ${path} ${response.status} does not match the spec: ${result.errors.join('; ')}\n${text}`,
-        );
-      }
-    }
-    return { status: response.status, headers: response.headers, body };
+  request(method: string, path: string, options: ApiRequestOptions = {}): Promise<ApiResponse> {
+    return specCheckedRequest(this.validator, this.baseUrl, method, path, options);
   }
 
   /** Registers a user through the dummy UIA flow and returns its session. */

@@ -5,3 +5,4 @@ export * from './lib/server-process';
 export * from './lib/shared-secret-registration';
 export * from './lib/test-database';
 export * from './lib/child-process';
+export * from './lib/spec-checked-request';
