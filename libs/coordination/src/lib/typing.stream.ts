@@ -70,9 +70,7 @@ export class TypingReplicationStream implements ReplicationStream<TypingRow> {
     limit: number,
   ): Promise<StreamUpdates<TypingRow>> {
     if (writer !== this.instanceName) {
-      // `from` beyond `to`: the writer restarted since, so all it has is news.
-      const remote = writerHttpSource(this.client(), this);
-      return remote.getUpdatesSince(writer, from > to ? 0 : from, to, limit);
+      return writerHttpSource(this.client(), this).getUpdatesSince(writer, from, to, limit);
     }
     const { changes, limited } = this.typing.changesSince(from, to, limit);
     return {

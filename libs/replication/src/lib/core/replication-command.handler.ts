@@ -104,8 +104,10 @@ export class ReplicationCommandHandler implements StreamCommandHandler {
     this.connectedOn.delete(key);
     this.pending.delete(key);
     let current = this.appliedUpTo(stream, cmd.instance);
-    // A gap unless prev <= current <= new; current > new means the writer's stream was reset
-    // (in-memory streams such as typing restart from 0 with their writer).
+    // current > new: the writer's stream was reset (in-memory streams such as typing restart from
+    // 0 with their writer), so everything it holds now is new to us.
+    if (current > cmd.newToken) current = 0;
+    // A gap unless prev <= current <= new.
     let missing = !(cmd.prevToken <= current && current <= cmd.newToken);
     while (missing) {
       const page = await stream.getUpdatesSince(
