@@ -18,13 +18,14 @@ import {
   MULTI_WRITER_STREAMS,
   RATE_LIMIT_DEFAULTS,
 } from './config.defaults';
-import type {
-  DatabaseConfig,
-  HomeserverConfig,
-  InstanceLocation,
-  ListenerConfig,
-  RateLimitConfig,
-  StreamWriterName,
+import {
+  STREAM_WRITER_NAMES,
+  type DatabaseConfig,
+  type HomeserverConfig,
+  type InstanceLocation,
+  type ListenerConfig,
+  type RateLimitConfig,
+  type StreamWriterName,
 } from './homeserver-config';
 import {
   DATABASE_ALIASES,
@@ -33,7 +34,6 @@ import {
   InstanceLocationDto,
   ListenerDto,
   RateLimitDto,
-  STREAM_NAMES,
   isMapping,
 } from './homeserver-config.dto';
 import { HISTORICAL_WORKER_APPS, LEGACY_DUTY_OPTIONS, WORKER_APPS } from './worker-apps';
@@ -225,7 +225,7 @@ function parseStreamWriters(
   for (const [stream, value] of Object.entries(raw ?? {})) {
     const key = `stream_writers.${stream}`;
     if (!isStreamName(stream)) {
-      report.problem(key, `a stream name (${STREAM_NAMES.join(', ')})`);
+      report.problem(key, `a stream name (${STREAM_WRITER_NAMES.join(', ')})`);
       continue;
     }
     const names = typeof value === 'string' ? [value] : value;
@@ -250,7 +250,7 @@ function parseStreamWriters(
 }
 
 function isStreamName(name: string): name is StreamWriterName {
-  return (STREAM_NAMES as readonly string[]).includes(name);
+  return (STREAM_WRITER_NAMES as readonly string[]).includes(name);
 }
 
 function toConfig(
@@ -361,7 +361,7 @@ function toConfig(
     workerReplicationSecret: dto.worker_replication_secret,
     instanceMap: withMainFromSeedKeys(dto, instanceMap, report),
     streamWriters: Object.fromEntries(
-      STREAM_NAMES.map((stream) => [stream, streamWriters[stream] ?? ['main']]),
+      STREAM_WRITER_NAMES.map((stream) => [stream, streamWriters[stream] ?? ['main']]),
     ) as Record<StreamWriterName, string[]>,
     runBackgroundTasksOn: dto.run_background_tasks_on ?? 'main',
     startPushers: dto.start_pushers ?? true,

@@ -21,16 +21,6 @@ export const RESOURCE_NAMES = [
   'health',
   'keys',
 ] as const;
-export const STREAM_NAMES = [
-  'events',
-  'typing',
-  'to_device',
-  'account_data',
-  'receipts',
-  'presence',
-  'push_rules',
-  'device_lists',
-] as const;
 export const DATABASE_ALIASES = {
   sqlite3: 'sqlite',
   sqlite: 'sqlite',

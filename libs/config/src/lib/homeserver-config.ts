@@ -63,15 +63,19 @@ export interface RedisConfig {
 
 export type InstanceLocation = { host: string; port: number; tls?: boolean } | { path: string };
 
-export type StreamWriterName =
-  | 'events'
-  | 'typing'
-  | 'to_device'
-  | 'account_data'
-  | 'receipts'
-  | 'presence'
-  | 'push_rules'
-  | 'device_lists';
+/** The streams `stream_writers` may move off main. */
+export const STREAM_WRITER_NAMES = [
+  'events',
+  'typing',
+  'to_device',
+  'account_data',
+  'receipts',
+  'presence',
+  'push_rules',
+  'device_lists',
+] as const;
+
+export type StreamWriterName = (typeof STREAM_WRITER_NAMES)[number];
 
 export interface LoggingConfig {
   /** pino level: trace, debug, info, warn, error, fatal, silent. */
