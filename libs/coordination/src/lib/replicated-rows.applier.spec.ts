@@ -18,10 +18,11 @@ function setup() {
     recordReplicatedRoomEvents: (e: ReplicatedRoomEvent[]) => calls.push(['record', e]),
     announceReplicatedRoomEvents: (e: ReplicatedRoomEvent[]) => calls.push(['announce', e]),
     replicatedStreamAdvanced: (key: string, targets: unknown) => calls.push(['wake', key, targets]),
+    wakeUsersAndRoomPeers: async (key: string, userIds: string[]) =>
+      calls.push(['wakeWithRoomPeers', key, userIds]),
   } as unknown as StreamNotifier;
   const events = {
     forgetCachedEvent: (id: string) => calls.push(['forgetEvent', id]),
-    getRoomsForUser: async (userId: string) => [`!room-of-${userId}`],
   } as unknown as EventStore;
   const pushActions = {
     forgetRules: (userId: string) => calls.push(['forgetRules', userId]),
@@ -131,7 +132,7 @@ describe('ReplicatedRowsApplier', () => {
     ]);
   });
 
-  it('wakes a user whose devices changed and everyone sharing their rooms', async () => {
+  it('wakes users whose devices changed with everyone sharing their rooms', async () => {
     const { calls, applier } = setup();
     await applier.notify({
       stream: STREAM_NAMES.deviceLists,
@@ -142,7 +143,7 @@ describe('ReplicatedRowsApplier', () => {
         ['@d:x', false, false],
       ],
     });
-    expect(calls).toEqual([['wake', 'device_list', { users: ['@d:x'], rooms: ['!room-of-@d:x'] }]]);
+    expect(calls).toEqual([['wakeWithRoomPeers', 'device_list', ['@d:x', '@d:x']]]);
   });
 
   it('hands typing rows to the follower state and wakes the rooms it says changed', async () => {

@@ -95,28 +95,17 @@ export class ReplicatedRowsApplier {
         });
         return;
       case STREAM_NAMES.deviceLists:
-        await this.wakeUsersAndRoomPeers(
+        await this.notifier.wakeUsersAndRoomPeers(
           'device_list',
           (rows as readonly DeviceListsStreamRow[]).map((r) => r[0]),
         );
         return;
       case STREAM_NAMES.presence:
-        await this.wakeUsersAndRoomPeers(
+        await this.notifier.wakeUsersAndRoomPeers(
           'presence',
           (rows as readonly PresenceStreamRow[]).map((r) => r[0]),
         );
         return;
-    }
-  }
-
-  /** A user's devices and presence concern everyone sharing a room with them. */
-  private async wakeUsersAndRoomPeers(
-    key: 'device_list' | 'presence',
-    userIds: readonly string[],
-  ): Promise<void> {
-    for (const userId of unique(userIds)) {
-      const rooms = await this.events.getRoomsForUser(userId, ['join']);
-      this.notifier.replicatedStreamAdvanced(key, { users: [userId], rooms });
     }
   }
 }

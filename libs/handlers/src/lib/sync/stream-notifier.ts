@@ -147,6 +147,20 @@ export class StreamNotifier implements OnModuleInit, OnModuleDestroy {
     this.notifier.notifyNewRoomEvents(events, this.tokens.currentToken().get('room'));
   }
 
+  /**
+   * Wakes these users and everyone sharing a room with them: whose presence or devices changed
+   * concerns all of them. For writes covered by this process's position.
+   */
+  async wakeUsersAndRoomPeers(
+    key: 'device_list' | 'presence',
+    userIds: Iterable<string>,
+  ): Promise<void> {
+    for (const userId of new Set(userIds)) {
+      const rooms = await this.events.getRoomsForUser(userId, ['join']);
+      this.wake(key, { users: [userId], rooms });
+    }
+  }
+
   /** Another process's write in stream `key`, now covered by this process's position. */
   replicatedStreamAdvanced(key: Exclude<StreamKey, 'room'>, targets: Targets): void {
     this.wake(key, targets);
@@ -183,10 +197,10 @@ export class StreamNotifier implements OnModuleInit, OnModuleDestroy {
     this.deviceListsAnnounced = upTo.maxPos();
     try {
       const changes = await this.devices.getDeviceListChanges(from, upTo.maxPos());
-      for (const userId of new Set(changes.map((c) => c.userId))) {
-        const rooms = await this.events.getRoomsForUser(userId, ['join']);
-        this.notifier.onNewEvent('device_list', upTo, { users: [userId], rooms });
-      }
+      await this.wakeUsersAndRoomPeers(
+        'device_list',
+        changes.map((c) => c.userId),
+      );
     } catch (err) {
       // A missed wake-up delays delivery to the next one; the rows stay in the database.
       this.logger.warn(`device list wake-ups failed: ${String(err)}`);
