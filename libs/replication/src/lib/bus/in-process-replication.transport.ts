@@ -26,10 +26,11 @@ export class InProcessReplicationHub {
 }
 
 /**
- * Rough delivery for tests, within what Redis itself does: messages are held back and reordered
- * across publishers, never within one (Redis keeps each publisher's order), and a message is only
- * lost together with the subscription (Redis drops slow or broken subscribers, not single
- * messages), so the loss is always seen by the connection-lost handler and the connected hooks.
+ * Rough delivery for tests: messages are held back and reordered across publishers, never within
+ * one (Redis keeps each publisher's order), and a message is only lost together with the
+ * subscription (Redis drops slow or broken subscribers, not single messages), so the loss is always
+ * seen by the connection-lost handler and the connected hooks. Duplicates go beyond Redis: a
+ * receiver must shrug them off anyway, since catch-up and live rows overlap after a reconnect.
  */
 export interface DeliveryTorture {
   /** Seed of every random choice, so that a failing run can be replayed. */
@@ -40,6 +41,8 @@ export interface DeliveryTorture {
   delayMs?: number;
   /** Chance, per inbound message, that the subscription is lost instead. */
   dropProbability?: number;
+  /** Chance, per inbound message, that it is delivered twice in a row. */
+  duplicateProbability?: number;
 }
 
 export interface InProcessReplicationTransportOptions {
@@ -60,6 +63,8 @@ export class InProcessReplicationTransport extends ReplicationTransportBase {
   private flushTimer?: NodeJS.Timeout;
   private relinkTimer?: NodeJS.Timeout;
   private readonly torture?: { options: DeliveryTorture; random: () => number };
+  /** Messages the torture delivered twice. */
+  duplicated = 0;
 
   constructor(
     private readonly hub: InProcessReplicationHub,
@@ -117,6 +122,10 @@ export class InProcessReplicationTransport extends ReplicationTransportBase {
       return;
     }
     this.held.push({ publisher, line });
+    if (random() < (options.duplicateProbability ?? 0)) {
+      this.held.push({ publisher, line });
+      this.duplicated++;
+    }
     if (this.held.length >= (options.shuffleWindow ?? 1)) {
       this.flush(random);
     } else {

@@ -16,8 +16,8 @@ export type ReplicatingProcess = Awaited<ReturnType<typeof startReplicatingProce
  * after every local commit and every applied position (others' progress on a shared sequence
  * can move our own position, §5.4).
  */
-export async function startReplicatingProcess(
-  transport: ReplicationTransport,
+export async function startReplicatingProcess<Transport extends ReplicationTransport>(
+  transport: Transport,
   stream: FakeDbStream,
 ) {
   const registry = new StreamRegistry([stream]);
