@@ -546,12 +546,14 @@ describe('worker mode: stream writers on different processes (postgres, redis)',
       const dan = await main.register('dan');
       const first = await worker.request('GET', `${V3}/sync?timeout=0`, { token: dan.token });
       expect(first.status).toBe(200);
-      expect(
-        await query<{ instance_name: string; state: string }>(
+      // The worker relays without holding the sync for it.
+      await eventually('main stores dan online', async () => {
+        const rows = await query<{ instance_name: string; state: string }>(
           'SELECT instance_name, state FROM presence WHERE user_id = $1',
           [dan.userId],
-        ),
-      ).toEqual([{ instance_name: 'main', state: 'online' }]);
+        );
+        return rows.length === 1 && rows[0].instance_name === 'main' && rows[0].state === 'online';
+      });
       const presence = main.http.app.get(PresenceService);
       await eventually('main hears that dan syncs on the worker', () =>
         presence.isSyncing(dan.userId),

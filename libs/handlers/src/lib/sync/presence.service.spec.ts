@@ -13,14 +13,18 @@ import type { StreamNotifier } from './stream-notifier';
 
 const ANN = '@ann:x';
 
-/** A presence service on `self`, with presence written by `presenceWriter`. */
-function setup(self: string, presenceWriter: string) {
+/**
+ * A presence service on `self`, with presence written by `presenceWriter`; `reach` is how a
+ * relay to another process ends (it is recorded in `relayed` either way).
+ */
+function setup(self: string, presenceWriter: string, reach: () => Promise<void> = async () => {}) {
   let now = 1_000_000;
   const stored = new Map<string, Omit<PresenceRecord, 'streamId'>>();
   const relayed: unknown[] = [];
   const remote: RemoteStreamWriters = {
     write: async (_writer, _op, body) => {
       relayed.push(body);
+      await reach();
     },
   };
   const config = {
@@ -108,6 +112,24 @@ describe('PresenceService elsewhere', () => {
       { user_id: ANN, state: 'unavailable', status_msg: 'away', is_sync: false },
     ]);
     expect(stored.size).toBe(0);
+  });
+
+  it('does not hold a sync while the writer does not answer', async () => {
+    const { service, relayed } = setup('worker1', 'main', () => new Promise(() => undefined));
+    const ended = await service.syncStarted(ANN, 'online');
+    ended();
+    expect(relayed).toEqual([{ user_id: ANN, state: 'online', status_msg: null, is_sync: true }]);
+  });
+
+  it('relays again on the next sync when a relay failed', async () => {
+    let attempts = 0;
+    const { service, relayed } = setup('worker1', 'main', async () => {
+      if (++attempts === 1) throw new Error('writer unreachable');
+    });
+    (await service.syncStarted(ANN, 'online'))();
+    await new Promise((resolve) => setImmediate(resolve));
+    (await service.syncStarted(ANN, 'online'))();
+    expect(relayed).toHaveLength(2);
   });
 
   it('reports a user syncing once, and over only after the stop delay', async () => {

@@ -1,4 +1,10 @@
-import { Inject, Injectable, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
+import {
+  Inject,
+  Injectable,
+  Logger,
+  type OnModuleDestroy,
+  type OnModuleInit,
+} from '@nestjs/common';
 
 import type { HomeserverConfig } from '@chat/config';
 import { HOMESERVER_CONFIG, type Requester } from '@chat/platform';
@@ -70,6 +76,7 @@ export type SyncingListener = (userId: string, syncing: boolean, atMs: number) =
  */
 @Injectable()
 export class PresenceService implements OnModuleInit, OnModuleDestroy {
+  private readonly logger = new Logger(PresenceService.name);
   /** On the writer: the last presence a sync wrote per user, so unchanged syncs skip the store. */
   private readonly lastSyncWrites = new Map<string, { state: string; ts: number }>();
   /** The last sync activity this process sent on (to the store or to the writer), per user. */
@@ -155,6 +162,14 @@ export class PresenceService implements OnModuleInit, OnModuleDestroy {
       this.emitSyncing(userId, true, this.clock.now());
     }
     const ended = () => this.seen(userId, -1);
+    if (!this.writesPresence) {
+      // The sync must not wait on another process: with the writer down it would hang for the
+      // relay's retries. The sync that follows the change (woken by the presence row) shows it.
+      this.relayActivity(userId, state).catch((err: unknown) =>
+        this.logger.warn(`Could not relay ${userId}'s sync activity: ${String(err)}`),
+      );
+      return ended;
+    }
     try {
       await this.relayActivity(userId, state);
     } catch (err) {
