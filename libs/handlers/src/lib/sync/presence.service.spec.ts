@@ -17,7 +17,11 @@ const ANN = '@ann:x';
  * A presence service on `self`, with presence written by `presenceWriter`; `reach` is how a
  * relay to another process ends (it is recorded in `relayed` either way).
  */
-function setup(self: string, presenceWriter: string, reach: () => Promise<void> = async () => {}) {
+function setup(
+  self: string,
+  presenceWriter: string,
+  reach: () => Promise<void> = () => Promise.resolve(),
+) {
   let now = 1_000_000;
   const stored = new Map<string, Omit<PresenceRecord, 'streamId'>>();
   const relayed: unknown[] = [];
@@ -114,9 +118,13 @@ describe('PresenceService elsewhere', () => {
     expect(stored.size).toBe(0);
   });
 
-  it('does not hold a sync while the writer does not answer', async () => {
+  it('holds a sync at most a second while the writer does not answer', async () => {
     const { service, relayed } = setup('worker1', 'main', () => new Promise(() => undefined));
-    const ended = await service.syncStarted(ANN, 'online');
+    jest.useFakeTimers();
+    const started = service.syncStarted(ANN, 'online');
+    await jest.advanceTimersByTimeAsync(1_000);
+    jest.useRealTimers();
+    const ended = await started;
     ended();
     expect(relayed).toEqual([{ user_id: ANN, state: 'online', status_msg: null, is_sync: true }]);
   });

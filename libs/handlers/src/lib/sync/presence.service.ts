@@ -23,6 +23,8 @@ const ACTIVITY_REFRESH_MS = 60_000;
 /** A user with no sync in flight for this long goes offline (Synapse's SYNC_ONLINE_TIMEOUT). */
 export const SYNC_ONLINE_TIMEOUT_MS = 30_000;
 const TIMEOUT_CHECK_INTERVAL_MS = 5_000;
+/** How long a sync elsewhere waits for its activity to reach the presence writer. */
+const SYNC_RELAY_WAIT_MS = 1_000;
 
 /** Whether a user's syncs have stopped long enough for them to count as gone. */
 export function syncTimedOut(
@@ -163,11 +165,17 @@ export class PresenceService implements OnModuleInit, OnModuleDestroy {
     }
     const ended = () => this.seen(userId, -1);
     if (!this.writesPresence) {
-      // The sync must not wait on another process: with the writer down it would hang for the
-      // relay's retries. The sync that follows the change (woken by the presence row) shows it.
-      this.relayActivity(userId, state).catch((err: unknown) =>
+      // Waiting lets this sync show the change, as on the writer; waiting longer would hang the
+      // sync on the relay's retries while the writer is down. The relay goes on regardless.
+      const relayed = this.relayActivity(userId, state).catch((err: unknown) =>
         this.logger.warn(`Could not relay ${userId}'s sync activity: ${String(err)}`),
       );
+      let waited: NodeJS.Timeout | undefined;
+      await Promise.race([
+        relayed,
+        new Promise((resolve) => (waited = setTimeout(resolve, SYNC_RELAY_WAIT_MS))),
+      ]);
+      clearTimeout(waited);
       return ended;
     }
     try {
