@@ -1,5 +1,6 @@
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { once } from 'node:events';
 import { closeSync, existsSync, openSync } from 'node:fs';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -10,6 +11,7 @@ import { stringify as toYaml } from 'yaml';
 
 import { ensureSigningKey } from '@chat/config';
 import {
+  childExited,
   createTestPostgresDatabase,
   findFreePort,
   logTail,
@@ -32,6 +34,14 @@ export interface DeploymentSpec {
   workers: Readonly<Record<string, readonly ListenerResources[]>>;
   /** Shared-config keys that place the work: `stream_writers`, `run_background_tasks_on`. */
   topology: Record<string, unknown>;
+  /** The Redis every process uses; default the machine's (`CHAT_TEST_REDIS_URL`). */
+  redis?: { host: string; port: number };
+}
+
+/** How a child ended, and everything it printed (stdout and stderr, as they came). */
+export interface Exit {
+  code: number | null;
+  output: string;
 }
 
 interface Listener {
@@ -114,8 +124,11 @@ function nginxBinary(): string {
  * config that `npm run proxy-config` generates from them. Every port is a free one.
  */
 export class WorkerDeployment {
-  private readonly children: Child[] = [];
+  /** By name, in start order: main first, nginx last. */
+  private readonly children = new Map<string, Child>();
   private stopped: Promise<void> | undefined;
+  /** `worker_replication_secret`, which replication requests carry as a Bearer token. */
+  readonly replicationSecret = randomBytes(16).toString('hex');
 
   private constructor(
     private readonly dir: string,
@@ -140,6 +153,43 @@ export class WorkerDeployment {
     const listener = this.listeners.get(name)?.find((l) => l.resources.includes(resource));
     if (!listener) throw new Error(`${name} has no ${resource} listener`);
     return `http://127.0.0.1:${listener.port}`;
+  }
+
+  /** The config files `name` runs on, the shared one first. */
+  configPaths(name: string): string[] {
+    const shared = join(this.dir, 'homeserver.yaml');
+    return name === 'main' ? [shared] : [shared, join(this.dir, 'workers', `${name}.yaml`)];
+  }
+
+  /** Sends `signal` to `name` and waits for it to exit. */
+  async kill(name: string, signal: NodeJS.Signals): Promise<void> {
+    const { process: child } = this.child(name);
+    child.kill(signal);
+    await childExited(child);
+  }
+
+  /** Starts `name` again after `kill`, on the same configs and ports, and waits until healthy. */
+  async restart(name: string): Promise<void> {
+    const { exitCode, signalCode } = this.child(name).process;
+    if (exitCode === null && signalCode === null) throw new Error(`${name} is still running`);
+    await this.startApp(name, Date.now() + START_TIMEOUT_MS);
+  }
+
+  /**
+   * Runs `name`'s app once more, on `configs` (its own by default), and resolves when it exits:
+   * for what a process says when it refuses to start. Fails if it is still running after the
+   * time a start may take.
+   */
+  async runUntilExit(name: string, configs = this.configPaths(name)): Promise<Exit> {
+    const child = spawn(process.execPath, this.appArgs(name, configs), { cwd: this.dir });
+    let output = '';
+    child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    const running = setTimeout(() => child.kill('SIGKILL'), START_TIMEOUT_MS);
+    const [code, signal] = (await once(child, 'close')) as [number | null, NodeJS.Signals | null];
+    clearTimeout(running);
+    if (signal === 'SIGKILL') throw new Error(`${name} was still running:\n${output}`);
+    return { code, output };
   }
 
   /**
@@ -187,7 +237,7 @@ export class WorkerDeployment {
   /** SIGTERM to nginx, the workers, then main (SIGKILL after 5 s); drops the database. */
   stop(): Promise<void> {
     return (this.stopped ??= (async () => {
-      const [main, ...rest] = this.children;
+      const [main, ...rest] = this.children.values();
       await Promise.all(rest.map((child) => terminateChild(child.process)));
       if (main) await terminateChild(main.process);
       await this.database.drop();
@@ -198,13 +248,16 @@ export class WorkerDeployment {
   private async run(spec: DeploymentSpec, deadline: number): Promise<void> {
     const shared = await this.writeConfigs(spec);
     const [main, ...workers] = this.names;
-    const workerConfigs = (name: string) => [shared, join(this.dir, 'workers', `${name}.yaml`)];
     // Main first: it migrates the database and serves the replication the workers start with.
-    await this.startApp(main, 'main', [shared], deadline);
-    await Promise.all(
-      workers.map((name) => this.startApp(name, 'generic-worker', workerConfigs(name), deadline)),
-    );
+    await this.startApp(main, deadline);
+    await Promise.all(workers.map((name) => this.startApp(name, deadline)));
     await this.startNginx(await this.proxyConfig(shared), deadline);
+  }
+
+  private child(name: string): Child {
+    const child = this.children.get(name);
+    if (!child) throw new Error(`${name} was never started`);
+    return child;
   }
 
   private listenerValues(name: string): Record<string, unknown>[] {
@@ -220,6 +273,7 @@ export class WorkerDeployment {
 
   private async writeConfigs(spec: DeploymentSpec): Promise<string> {
     const redisUrl = new URL(process.env['CHAT_TEST_REDIS_URL'] ?? 'redis://127.0.0.1:6379');
+    const redis = spec.redis ?? { host: redisUrl.hostname, port: Number(redisUrl.port || 6379) };
     const instanceMap = Object.fromEntries(
       this.names.flatMap((name) =>
         (this.listeners.get(name) ?? [])
@@ -251,18 +305,17 @@ export class WorkerDeployment {
       rc_invites: { per_room: unlimited, per_user: unlimited, per_issuer: unlimited },
       redis: {
         enabled: true,
-        host: redisUrl.hostname,
-        port: Number(redisUrl.port || 6379),
+        ...redis,
         // Runs sharing a Redis never hear each other.
         channel_prefix: `${process.env['CHAT_TEST_REDIS_PREFIX'] ?? 'chat-test:'}${randomBytes(4).toString('hex')}:`,
       },
-      worker_replication_secret: randomBytes(16).toString('hex'),
+      worker_replication_secret: this.replicationSecret,
       instance_map: instanceMap,
       // docs/worker-mode.md: presence set by a /sync on a generic worker is not forwarded yet.
       use_presence: false,
       ...spec.topology,
     };
-    const sharedPath = join(this.dir, 'homeserver.yaml');
+    const [sharedPath] = this.configPaths('main');
     await writeFile(sharedPath, toYaml(shared));
     await mkdir(join(this.dir, 'workers'));
     for (const name of Object.keys(spec.workers)) {
@@ -282,7 +335,8 @@ export class WorkerDeployment {
     try {
       const child = spawn(command, args, { cwd: this.dir, stdio: ['ignore', log, log] });
       const spawned = { name, process: child, logPath };
-      this.children.push(spawned);
+      // A restarted process takes its old place, so `stop` still stops main last.
+      this.children.set(name, spawned);
       return spawned;
     } finally {
       // The child has its own copy of the descriptor.
@@ -290,19 +344,17 @@ export class WorkerDeployment {
     }
   }
 
-  private async startApp(
-    name: string,
-    app: string,
-    configs: string[],
-    deadline: number,
-  ): Promise<void> {
+  /** `node` arguments that run `name`'s built app on `configs`. */
+  private appArgs(name: string, configs: string[]): string[] {
+    const app = name === 'main' ? 'main' : 'generic-worker';
     const script = join(REPO_ROOT, 'dist/apps', app, 'main.js');
     if (!existsSync(script)) throw new Error(`${script} is missing: npx nx build ${app}`);
-    const child = this.spawn(name, process.execPath, [
-      '--enable-source-maps',
-      script,
-      ...configs.flatMap((path) => ['-c', path]),
-    ]);
+    return ['--enable-source-maps', script, ...configs.flatMap((path) => ['-c', path])];
+  }
+
+  private async startApp(name: string, deadline: number): Promise<void> {
+    const args = this.appArgs(name, this.configPaths(name));
+    const child = this.spawn(name, process.execPath, args);
     // Every listener answers /health, so the first one tells when the process is up.
     const [first] = this.listeners.get(name) ?? [];
     await until(child, 'a healthy /health', deadline, () =>

@@ -29,4 +29,5 @@ export { bootstrapHttp, type BootstrapHttpOptions, type RunningHttp } from './li
 export { isPublicPath, routesOwnedBy, type RouteOwnership } from './lib/http/route-ownership';
 export { launchApp, type LaunchOptions } from './lib/launch/launch-app';
 export { loadAppConfig } from './lib/launch/app-config';
+export { StartRefusedError } from './lib/launch/start-refused.error';
 export { MAX_JSON_DEPTH } from './lib/http/body.middleware';

@@ -5,4 +5,6 @@ export * from './lib/server-process';
 export * from './lib/shared-secret-registration';
 export * from './lib/test-database';
 export * from './lib/child-process';
+export * from './lib/own-redis-server';
+export * from './lib/wait-until';
 export * from './lib/spec-checked-request';

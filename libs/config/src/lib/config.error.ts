@@ -22,9 +22,11 @@ export class ConfigError extends Error {
   }
 }
 
+/** One problem is one line (what a start refusal prints); several are a header and a line each. */
 function formatProblems(problems: ConfigProblem[]): string {
   const lines = problems.map(
-    ({ file, key, expected }) => `  ${file}: ${key === '' ? '' : `${key}: `}expected ${expected}`,
+    ({ file, key, expected }) => `${file}: ${key === '' ? '' : `${key}: `}expected ${expected}`,
   );
-  return ['Invalid configuration:', ...lines].join('\n');
+  if (lines.length === 1) return `Invalid configuration: ${lines[0]}`;
+  return ['Invalid configuration:', ...lines.map((line) => `  ${line}`)].join('\n');
 }

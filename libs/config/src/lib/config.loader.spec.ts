@@ -393,6 +393,13 @@ log: debug
     expect(message.split('\n')).toHaveLength(problems.length + 1);
   });
 
+  it('says a single problem in one line, as a refused start prints it', () => {
+    const problem = { file: '/etc/chat/homeserver.yaml', key: 'log.level', expected: 'debug' };
+    expect(new ConfigError([problem]).format()).toBe(
+      'Invalid configuration: /etc/chat/homeserver.yaml: log.level: expected debug',
+    );
+  });
+
   it('reports a missing server_name against the first file', () => {
     const shared = write('homeserver.yaml', 'enable_registration: false\n');
     const worker = write('worker.yaml', 'use_presence: false\n');

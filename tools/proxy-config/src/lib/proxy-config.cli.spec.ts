@@ -144,7 +144,7 @@ describe('npm run proxy-config', () => {
     const missing = proxyConfig('--kind', 'nginx', '-c', join(FIXTURES, 'absent.yaml'));
     expect(missing.status).toBe(1);
     expect(missing.stderr).toMatch(
-      /^Invalid configuration:\n.*absent\.yaml: expected a readable file \(ENOENT\)/,
+      /^Invalid configuration: .*absent\.yaml: expected a readable file \(ENOENT\)/,
     );
 
     // Without its workers' files, the typing writer named in stream_writers cannot be reached.

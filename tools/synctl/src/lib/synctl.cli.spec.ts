@@ -59,7 +59,7 @@ describe('runSynctl arguments', () => {
 
       expect(code).toBe(EXIT_ERROR);
       expect(err).toBe(
-        `Invalid configuration:\n  ${files.shared}: redis.enabled: expected true when workers are used (replication runs over Redis)\n`,
+        `Invalid configuration: ${files.shared}: redis.enabled: expected true when workers are used (replication runs over Redis)\n`,
       );
     } finally {
       rmSync(files.root, { recursive: true, force: true });

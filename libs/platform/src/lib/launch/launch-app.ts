@@ -11,10 +11,11 @@ import {
   type HomeserverConfig,
 } from '@chat/config';
 
-import { bootstrapHttp } from '../bootstrap-http';
+import { bootstrapHttp, type RunningHttp } from '../bootstrap-http';
 import type { RouteOwnership } from '../http/route-ownership';
 import { createLogger } from '../observability/logger';
 import { loadAppConfig } from './app-config';
+import { StartRefusedError } from './start-refused.error';
 
 const USAGE = `Usage:
   <app> -c <homeserver.yaml> [-c <worker.yaml>]    start (shared config first, worker config second)
@@ -108,10 +109,16 @@ export async function launchApp(
   }
 
   const started = Date.now();
-  const running = await bootstrapHttp(rootModule(config), config, {
-    logger,
-    ownsRoute: options.ownsRoute?.(config),
-  });
+  let running: RunningHttp;
+  try {
+    running = await bootstrapHttp(rootModule(config), config, {
+      logger,
+      ownsRoute: options.ownsRoute?.(config),
+    });
+  } catch (error) {
+    if (error instanceof StartRefusedError) fail(error.message);
+    throw error;
+  }
   logger.info(
     {
       app,

@@ -1,14 +1,9 @@
 import { STREAM_NAMES } from '@chat/streams';
-import { findFreePort } from '@chat/testing';
+import { findFreePort, OwnRedisServer } from '@chat/testing';
 import Redis from 'ioredis';
 import type { ReplicationCommand } from '../commands/replication-command';
 import { FakeDbStream, FakeStreamTable } from '../testing/fake-db-stream.fixture';
-import {
-  assertRedisAnswers,
-  OwnRedisServer,
-  testRedisConfig,
-  uniqueServerName,
-} from '../testing/redis.fixture';
+import { assertRedisAnswers, testRedisConfig, uniqueServerName } from '../testing/redis.fixture';
 import { startReplicatingProcess } from '../testing/replicating-process.fixture';
 import { waitFor } from '../testing/wait-for.fixture';
 import { USER_IP_CHANNEL } from './channels';
