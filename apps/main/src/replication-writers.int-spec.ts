@@ -13,7 +13,7 @@ import {
 import type { StreamKey } from '@chat/streams';
 import { createTestDatabase, findFreePort, type TestDatabase } from '@chat/testing';
 
-import { V3, expectError } from './accounts.test-helper';
+import { V3, deviceIds, expectError, withPasswordAuth } from './accounts.test-helper';
 import { createRoom, join, roomPath, type TestUser } from './rooms.test-helper';
 import { genericWorker, TestServer, testRedis } from './test-server.test-helper';
 
@@ -546,14 +546,12 @@ describe('worker mode: stream writers on different processes (postgres, redis)',
       const dan = await main.register('dan');
       const first = await worker.request('GET', `${V3}/sync?timeout=0`, { token: dan.token });
       expect(first.status).toBe(200);
-      // The worker relays without holding the sync for it.
-      await eventually('main stores dan online', async () => {
-        const rows = await query<{ instance_name: string; state: string }>(
+      expect(
+        await query<{ instance_name: string; state: string }>(
           'SELECT instance_name, state FROM presence WHERE user_id = $1',
           [dan.userId],
-        );
-        return rows.length === 1 && rows[0].instance_name === 'main' && rows[0].state === 'online';
-      });
+        ),
+      ).toEqual([{ instance_name: 'main', state: 'online' }]);
       const presence = main.http.app.get(PresenceService);
       await eventually('main hears that dan syncs on the worker', () =>
         presence.isSyncing(dan.userId),
@@ -628,15 +626,31 @@ describe('worker mode: stream writers on different processes (postgres, redis)',
       );
     const writersOfRows = async (user: TestUser) =>
       (await deviceListRows(user)).map(([instance]) => instance);
+    const deviceListChanged = (body: Json, user: TestUser) =>
+      (((body['device_lists'] as Json | undefined)?.['changed'] as string[]) ?? []).includes(
+        user.userId,
+      );
 
-    it('a device renamed through the worker is recorded by main and wakes a room peer’s sync on the persister', async () => {
+    /**
+     * The PostgreSQL transactions (`xmin`) that last wrote the device's row, its access tokens and
+     * its device-list rows: one means the change and the rows that announce it committed together.
+     * Read before any request with the device's token, which would update its last-seen columns.
+     */
+    async function transactionsOf(userId: string, deviceId: string): Promise<string[]> {
+      const rows = await query<{ txn: string }>(
+        `SELECT xmin::text AS txn FROM devices WHERE user_id = $1 AND device_id = $2
+         UNION ALL SELECT xmin::text FROM access_tokens WHERE user_id = $1 AND device_id = $2
+         UNION ALL SELECT xmin::text FROM device_lists_stream WHERE user_id = $1 AND device_id = $2`,
+        [userId, deviceId],
+      );
+      expect(rows).toHaveLength(3);
+      return [...new Set(rows.map((r) => r.txn))];
+    }
+
+    it('a device renamed through the worker is renamed by main and wakes a room peer’s sync on the persister', async () => {
       const before = (await deviceListRows(alice)).length;
       const since = await sinceNow(persister, bob);
-      const woken = syncUntil(persister, bob, since, (b) =>
-        (((b['device_lists'] as Json | undefined)?.['changed'] as string[]) ?? []).includes(
-          alice.userId,
-        ),
-      );
+      const woken = syncUntil(persister, bob, since, (b) => deviceListChanged(b, alice));
       const res = await worker.request('PUT', `${V3}/devices/${alice.deviceId}`, {
         token: alice.token,
         body: { display_name: 'phone' },
@@ -644,6 +658,12 @@ describe('worker mode: stream writers on different processes (postgres, redis)',
       expect(res.status).toBe(200);
       const rows = await deviceListRows(alice);
       expect(rows.slice(before).map(([instance]) => instance)).toEqual(['main']);
+      const [rename] = await query<{ device: string; row: string }>(
+        `SELECT d.xmin::text AS device, s.xmin::text AS row FROM devices d, device_lists_stream s
+         WHERE d.user_id = $1 AND d.device_id = $2 AND s.user_id = d.user_id AND s.stream_id = $3`,
+        [alice.userId, alice.deviceId, rows[rows.length - 1][1]],
+      );
+      expect(rename.device).toBe(rename.row);
       await everyProcessPast('device_list', 'main', rows[rows.length - 1][1]);
       await woken;
       expect(
@@ -653,15 +673,61 @@ describe('worker mode: stream writers on different processes (postgres, redis)',
       });
     });
 
-    it('registration, login and logout on non-writers have main record the device changes', async () => {
+    it('registration, login and logout on non-writers are made by main with their device-list rows, and wake a room peer’s sync', async () => {
       const frank = await worker.register('frank');
       expect(await writersOfRows(frank)).toEqual(['main']);
+      expect(await transactionsOf(frank.userId, frank.deviceId)).toHaveLength(1);
+      expect((await join(worker, frank, roomId)).status).toBe(200);
+
+      let since = await sinceNow(persister, bob);
+      let woken = syncUntil(persister, bob, since, (b) => deviceListChanged(b, frank));
       const login = await writer.login('frank');
       expect(login.deviceId).not.toBe(frank.deviceId);
       expect(await writersOfRows(frank)).toEqual(['main', 'main']);
+      expect(await transactionsOf(frank.userId, login.deviceId)).toHaveLength(1);
+      await woken;
+
+      since = await sinceNow(persister, bob);
+      woken = syncUntil(persister, bob, since, (b) => deviceListChanged(b, frank));
       const logout = await persister.request('POST', `${V3}/logout`, { token: login.token });
       expect(logout.status).toBe(200);
       expect(await writersOfRows(frank)).toEqual(['main', 'main', 'main']);
+      await woken;
+      const devices = await main.request('GET', `${V3}/devices`, { token: frank.token });
+      expect((devices.body['devices'] as Json[]).map((d) => d['device_id'])).toEqual([
+        frank.deviceId,
+      ]);
+    });
+
+    it('devices deleted, and logged out by a password change or a deactivation, through non-writers are deleted by main', async () => {
+      const gil = await worker.register('gil');
+      const second = await worker.login('gil');
+      const third = await persister.login('gil');
+      const who = { token: gil.token, user: 'gil', password: 'correct horse' };
+      const remove = await withPasswordAuth(worker, 'POST', `${V3}/delete_devices`, who, {
+        devices: [second.deviceId],
+      });
+      expect(remove.status).toBe(200);
+      const password = await withPasswordAuth(persister, 'POST', `${V3}/account/password`, who, {
+        new_password: 'another horse',
+      });
+      expect(password.status).toBe(200);
+      expect(await deviceIds(worker, gil.token)).toEqual([gil.deviceId]);
+      const deactivate = await withPasswordAuth(writer, 'POST', `${V3}/account/deactivate`, {
+        ...who,
+        password: 'another horse',
+      });
+      expect(deactivate.status).toBe(200);
+
+      const rows = await query<{ instance_name: string; device_id: string }>(
+        `SELECT instance_name, device_id FROM device_lists_stream WHERE user_id = $1
+         ORDER BY stream_id`,
+        [gil.userId],
+      );
+      expect(rows.map((r) => [r.instance_name, r.device_id])).toEqual(
+        [gil, second, third, second, third, gil].map((d) => ['main', d.deviceId]),
+      );
+      expect(await query('SELECT 1 FROM devices WHERE user_id = $1', [gil.userId])).toEqual([]);
     });
   });
 

@@ -1,10 +1,10 @@
+import Redis from 'ioredis';
 import { Client } from 'pg';
 
 import { BackgroundTasks } from '@chat/handlers';
-import { SHARED_TOKEN_CACHE_TTL_MS } from '@chat/storage';
-import { createTestDatabase, findFreePort, type TestDatabase } from '@chat/testing';
+import { createTestDatabase, findFreePort, waitUntil, type TestDatabase } from '@chat/testing';
 
-import { V3 } from './accounts.test-helper';
+import { V3, withPasswordAuth } from './accounts.test-helper';
 import { createRoom, join, roomPath, sendText } from './rooms.test-helper';
 import { genericWorker, TestServer, testRedis } from './test-server.test-helper';
 
@@ -131,29 +131,89 @@ describe('worker mode: replication between processes (postgres, redis)', () => {
     expect(events.map((e) => e['event_id'])).toEqual([eventId]);
   });
 
-  it('a token logged out on one process is refused by the others within the shared cache time', async () => {
-    const judy = await main.register('judy');
-    const whoami = (server: TestServer) =>
-      server.request('GET', `${V3}/account/whoami`, { token: judy.token });
-    expect((await whoami(worker)).status).toBe(200);
-    const loggedOutAt = Date.now();
-    expect(
-      (await main.request('POST', `${V3}/logout`, { token: judy.token, body: {} })).status,
-    ).toBe(200);
-    // The worker's token cache keeps a token for SHARED_TOKEN_CACHE_TTL_MS: poll past it, bounded.
-    let after = await whoami(worker);
-    while (after.status === 200 && Date.now() - loggedOutAt < 3 * SHARED_TOKEN_CACHE_TTL_MS) {
-      await new Promise((resolve) => setTimeout(resolve, 100));
-      after = await whoami(worker);
+  /**
+   * Every process caches resolved tokens for minutes; a deletion anywhere must reach every cache
+   * through the caches stream. Each case deletes on a different process, after every process
+   * has cached the token.
+   */
+  it.each([
+    ['logout', 'main'],
+    ['logout/all', 'worker'],
+    ['device deletion', 'persister'],
+  ] as const)(
+    'a token dropped by %s on %s is refused by every process promptly',
+    async (how, where) => {
+      const name = `judy_${how.replace(/\W/g, '_')}`;
+      const judy = await main.register(name, 'pw');
+      const other = await main.login(name, 'pw');
+      const servers = { main, persister, worker };
+      const whoami = (server: TestServer) =>
+        server.request('GET', `${V3}/account/whoami`, { token: judy.token });
+      for (const server of Object.values(servers)) expect((await whoami(server)).status).toBe(200);
+
+      const on = servers[where];
+      const dropped =
+        how === 'device deletion'
+          ? await withPasswordAuth(on, 'DELETE', `${V3}/devices/${judy.deviceId}`, {
+              token: other.token,
+              user: name,
+              password: 'pw',
+            })
+          : await on.request('POST', `${V3}/${how}`, { token: judy.token, body: {} });
+      expect(dropped.status).toBe(200);
+
+      // The process that dropped it refuses it at once; the others once the row reaches them.
+      expect((await whoami(on)).status).toBe(401);
+      for (const [label, server] of Object.entries(servers)) {
+        await waitUntil(
+          `${label} to refuse the token`,
+          async () => (await whoami(server)).status === 401,
+          1_000,
+        );
+      }
+    },
+  );
+
+  it('shares the public room list through Redis; publishing and unpublishing show everywhere at once', async () => {
+    const kim = await main.register('kim');
+    const listed = async (server: TestServer) => {
+      const res = await server.request('GET', `${V3}/publicRooms`, { token: kim.token });
+      expect(res.status).toBe(200);
+      return (res.body['chunk'] as Json[]).map((room) => [room['room_id'], room['name']]);
+    };
+    const visibility = (server: TestServer, roomId: string, value: string) =>
+      server.request('PUT', `${V3}/directory/list/room/${encodeURIComponent(roomId)}`, {
+        token: kim.token,
+        body: { visibility: value },
+      });
+    const lobby = await createRoom(main, kim, { visibility: 'public', name: 'Lobby' });
+    expect(await listed(worker)).toEqual([[lobby, 'Lobby']]);
+
+    // The worker described the rooms and left the list in Redis; main answers from that copy.
+    const redisClient = new Redis({ host: redis['host'] as string, port: redis['port'] as number });
+    try {
+      const key = `cache_v1:${redis['channel_prefix'] as string}public_rooms:all`;
+      const stored = JSON.parse((await redisClient.get(key)) ?? '[]') as Json[];
+      expect(stored).toEqual([expect.objectContaining({ room_id: lobby, name: 'Lobby' })]);
+      await redisClient.set(key, JSON.stringify([{ ...stored[0], name: 'Shared' }]), 'KEEPTTL');
+      expect(await listed(main)).toEqual([[lobby, 'Shared']]);
+    } finally {
+      redisClient.disconnect();
     }
-    expect(after.status).toBe(401);
-    expect(after.body['errcode']).toBe('M_UNKNOWN_TOKEN');
+
+    expect((await visibility(persister, lobby, 'private')).status).toBe(200);
+    for (const server of [main, worker, persister]) expect(await listed(server)).toEqual([]);
+    expect((await visibility(worker, lobby, 'public')).status).toBe(200);
+    for (const server of [main, worker, persister]) {
+      expect(await listed(server)).toEqual([[lobby, 'Lobby']]);
+    }
   });
 
   it('runs the background tasks on main only (run_background_tasks_on defaults to main)', () => {
     expect(main.http.app.get(BackgroundTasks).scheduled().sort()).toEqual([
       'expire_event_txn_ids',
       'expire_ui_auth_sessions',
+      'prune_caches_stream',
     ]);
     expect(worker.http.app.get(BackgroundTasks).scheduled()).toEqual([]);
     expect(persister.http.app.get(BackgroundTasks).scheduled()).toEqual([]);

@@ -5,4 +5,7 @@ export * from './lib/event-persisters';
 export * from './lib/stream-writes';
 export * from './lib/typing.stream';
 export * from './lib/user-sync.relay';
+export * from './lib/client-ips.relay';
 export * from './lib/topology-watch';
+export * from './lib/instance-lock';
+export * from './lib/redis-external-cache';

@@ -1,6 +1,7 @@
 export * from './lib/handlers.module';
 export * from './lib/common/clock';
 export * from './lib/common/background-tasks';
+export * from './lib/common/external-cache';
 export * from './lib/common/stream-writes';
 export * from './lib/common/stream-write-ops';
 export * from './lib/accounts/access-token.service';

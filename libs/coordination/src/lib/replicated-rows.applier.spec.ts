@@ -6,7 +6,7 @@ import type {
   TypingRow,
   TypingService,
 } from '@chat/handlers';
-import type { EventStore } from '@chat/storage';
+import { CACHE_NAMES, type CacheInvalidations, type EventStore } from '@chat/storage';
 import { STREAM_NAMES } from '@chat/streams';
 
 import { ReplicatedRowsApplier } from './replicated-rows.applier';
@@ -37,9 +37,19 @@ function setup() {
     membershipChanged: (roomId: string, userId: string, membership: string | null) =>
       calls.push(['membership', roomId, userId, membership]),
   } as unknown as TypingOnLeave;
+  const caches = {
+    received: (cache: string, key: readonly string[] | null) => calls.push(['cache', cache, key]),
+  } as unknown as CacheInvalidations;
   return {
     calls,
-    applier: new ReplicatedRowsApplier(notifier, events, pushActions, typing, typingOnLeave),
+    applier: new ReplicatedRowsApplier(
+      notifier,
+      events,
+      pushActions,
+      typing,
+      typingOnLeave,
+      caches,
+    ),
   };
 }
 
@@ -109,6 +119,28 @@ describe('ReplicatedRowsApplier', () => {
     expect(calls).toEqual([
       ['forgetRules', '@u:x'],
       ['wake', 'push_rules', { users: ['@u:x'] }],
+    ]);
+  });
+
+  it('hands each caches row to its cache before the position moves, and wakes no one', async () => {
+    const { calls, applier } = setup();
+    const tokens = CACHE_NAMES.accessTokens;
+    const applied = {
+      stream: STREAM_NAMES.caches,
+      writer: 'worker2',
+      token: 11,
+      rows: [
+        [tokens, ['h1'], 1],
+        [tokens, ['h2'], 1],
+        [tokens, null, 1],
+      ],
+    };
+    applier.invalidate(applied);
+    await applier.notify(applied);
+    expect(calls).toEqual([
+      ['cache', tokens, ['h1']],
+      ['cache', tokens, ['h2']],
+      ['cache', tokens, null],
     ]);
   });
 

@@ -12,6 +12,7 @@ import {
   EVENTS_ROW_TYPES,
   type AccountDataStreamRow,
   type AppliedRows,
+  type CachesStreamRow,
   type DeviceListsStreamRow,
   type EventsStreamRow,
   type PresenceStreamRow,
@@ -19,7 +20,7 @@ import {
   type ReceiptsStreamRow,
   type ToDeviceStreamRow,
 } from '@chat/replication';
-import { EventStore } from '@chat/storage';
+import { CacheInvalidations, EventStore } from '@chat/storage';
 import { STREAM_NAMES } from '@chat/streams';
 
 /**
@@ -35,6 +36,7 @@ export class ReplicatedRowsApplier {
     private readonly pushActions: PushActionsCalculator,
     private readonly typing: TypingService,
     private readonly typingOnLeave: TypingOnLeave,
+    private readonly caches: CacheInvalidations,
   ) {}
 
   invalidate({ stream, writer, token, rows }: AppliedRows): void {
@@ -49,6 +51,9 @@ export class ReplicatedRowsApplier {
     } else if (stream === STREAM_NAMES.pushRules) {
       for (const [userId] of rows as readonly PushRulesStreamRow[])
         this.pushActions.forgetRules(userId);
+    } else if (stream === STREAM_NAMES.caches) {
+      for (const [cache, key] of rows as readonly CachesStreamRow[])
+        this.caches.received(cache, key);
     }
   }
 

@@ -18,20 +18,22 @@ import {
   type ReplicationEndpointSpec,
 } from '@chat/replication';
 
-type StreamWriteEndpoint = ReplicationEndpointSpec<never, JsonObject, Record<string, never>>;
+type StreamWriteEndpoint = ReplicationEndpointSpec<never, JsonObject, JsonObject>;
 
 /**
- * One replication endpoint per stream write (`typing_set`, `add_tag`, `presence_set_state`, …),
- * served by the writers of the write's stream. Not response-cached (replication.md §6.5): running
- * one of these twice leaves the same state, and to-device sends carry their own transaction id.
+ * One replication endpoint per stream write (`typing_set`, `add_tag`, `device_login`, …), served
+ * by the writers of the write's stream. Writes that answer nothing are not response-cached
+ * (replication.md §6.5): running one of these twice leaves the same state, and to-device sends
+ * carry their own transaction id. A write that answers with what it made (`device_login`'s access
+ * token) is: a retried call gets the first answer instead of making a second one.
  */
 export const STREAM_WRITE_ENDPOINTS = Object.fromEntries(
   STREAM_WRITE_NAMES.map((name) => [
     name,
-    replicationEndpoint<never, JsonObject, Record<string, never>>({
+    replicationEndpoint<never, JsonObject, JsonObject>({
       name,
       onlyOn: `writer:${STREAM_WRITE_OPS[name].stream}`,
-      cacheable: false,
+      cacheable: STREAM_WRITE_OPS[name].result !== undefined,
     }),
   ]),
 ) as Record<StreamWriteName, StreamWriteEndpoint>;
@@ -47,8 +49,8 @@ export class StreamWriteEndpoints implements OnModuleInit {
   onModuleInit(): void {
     for (const name of STREAM_WRITE_NAMES) {
       this.registry.add(STREAM_WRITE_ENDPOINTS[name], async (_args, body) => {
-        await this.writes.runHere(name, parseStreamWrite(name, body));
-        return { body: {} };
+        const result = await this.writes.runHere(name, parseStreamWrite(name, body));
+        return { body: result ?? {} };
       });
     }
   }
@@ -69,8 +71,8 @@ export class HttpStreamWriters implements RemoteStreamWriters {
     writer: string,
     op: Op,
     body: StreamWriteBody<Op>,
-  ): Promise<void> {
+  ): Promise<unknown> {
     this.client ??= this.modules.get(ReplicationClient, { strict: false });
-    await this.client.call(writer, STREAM_WRITE_ENDPOINTS[op], {}, body as JsonObject);
+    return this.client.call(writer, STREAM_WRITE_ENDPOINTS[op], {}, body as JsonObject);
   }
 }

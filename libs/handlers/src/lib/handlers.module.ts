@@ -10,10 +10,11 @@ import { PasswordHasher } from './accounts/password-hasher.service';
 import { RegistrationService } from './accounts/registration.service';
 import { UiAuthService } from './accounts/ui-auth.service';
 import { BackgroundTasks } from './common/background-tasks';
+import { CachesStreamPruning } from './common/caches-stream-pruning.service';
 import { Clock } from './common/clock';
 import { StreamWrites } from './common/stream-writes';
 import { ClientIpRecorder } from './devices/client-ip-recorder.service';
-import { DeviceListChanges } from './devices/device-list-changes';
+import { DeviceChanges } from './devices/device-changes';
 import { DeviceService } from './devices/device.service';
 import { ProfileService } from './profile/profile.service';
 import { ClientEventSerializer } from './rooms/client-event.serializer';
@@ -51,8 +52,9 @@ const services = [
   ClientIpRecorder,
   Clock,
   BackgroundTasks,
+  CachesStreamPruning,
   StreamWrites,
-  DeviceListChanges,
+  DeviceChanges,
   DeviceService,
   LoginService,
   PasswordHasher,

@@ -29,7 +29,9 @@ import { SqlReceiptStore } from './stores/sql-receipt.store';
 import { SqlAccountDataStore } from './stores/sql-account-data.store';
 import { SqlAccountStore } from './stores/sql-account.store';
 import { SqlAuthSessionStore } from './stores/sql-auth-session.store';
-import { SHARED_TOKEN_CACHE_TTL_MS, SqlDeviceStore } from './stores/sql-device.store';
+import { SqlDeviceStore } from './stores/sql-device.store';
+import type { CacheInvalidations } from './ports/cache-invalidations';
+import { SqlCacheInvalidations } from './stores/sql-cache-invalidations';
 import { SqlReplicationRowsStore } from './stores/sql-replication-rows.store';
 import { InstanceIdStore } from './stream-ids/instance-id.store';
 import { StreamIdGenerators, type StreamWriters } from './stream-ids/stream-id-generators';
@@ -39,7 +41,7 @@ export interface OpenDatabaseOptions {
   instanceName: string;
   /** Writers per stream (`stream_writers`); a stream not listed is written by this instance. */
   streamWriters?: StreamWriters;
-  /** Other processes write this database too (worker mode): caches of rows they may delete are short. */
+  /** Worker mode: other processes share this database, and hear of its cache invalidations. */
   sharedWithOtherProcesses?: boolean;
 }
 
@@ -58,6 +60,7 @@ export interface Storage {
   pushRules: PushRuleStore;
   pushActions: PushActionStore;
   replicationRows: ReplicationRowsStore;
+  cacheInvalidations: CacheInvalidations;
   instanceIds: InstanceIdStore;
   idGenerators: StreamIdGenerators;
   close(): Promise<void>;
@@ -91,14 +94,18 @@ export async function openDatabase(
       Store: new (db: SqlDatabase, ids: MultiWriterIdGenerator<Txn>, instanceName: string) => T,
       stream: StreamName,
     ): T => new Store(database, idGenerators.get(stream), opts.instanceName);
+    const cacheInvalidations = new SqlCacheInvalidations(
+      database,
+      idGenerators.get(STREAM_NAMES.caches),
+      opts.sharedWithOtherProcesses ?? false,
+    );
     return {
       database,
       accounts: new SqlAccountStore(database),
       devices: new SqlDeviceStore(
         database,
         idGenerators.get(STREAM_NAMES.deviceLists),
-        Date.now,
-        opts.sharedWithOtherProcesses ? SHARED_TOKEN_CACHE_TTL_MS : undefined,
+        cacheInvalidations,
       ),
       authSessions: new SqlAuthSessionStore(database),
       events: streamStore(SqlEventStore, STREAM_NAMES.events),
@@ -111,6 +118,7 @@ export async function openDatabase(
       toDevice: streamStore(SqlToDeviceStore, STREAM_NAMES.toDevice),
       presence: streamStore(SqlPresenceStore, STREAM_NAMES.presence),
       replicationRows: new SqlReplicationRowsStore(database),
+      cacheInvalidations,
       instanceIds: new InstanceIdStore(database),
       idGenerators,
       close: async () => {

@@ -22,6 +22,7 @@ import { ToDeviceStore } from './ports/to-device.store';
 import { PushRuleStore } from './ports/push-rule.store';
 import { PushActionStore } from './ports/push-action.store';
 import { ReplicationRowsStore } from './ports/replication-rows.store';
+import { CacheInvalidations } from './ports/cache-invalidations';
 
 /** DI token for the whole opened `Storage` (id generators, instance ids, close). */
 export const STORAGE = Symbol('STORAGE');
@@ -72,6 +73,7 @@ export class StorageModule {
         { provide: PushRuleStore, ...fromStorage((s) => s.pushRules) },
         { provide: PushActionStore, ...fromStorage((s) => s.pushActions) },
         { provide: ReplicationRowsStore, ...fromStorage((s) => s.replicationRows) },
+        { provide: CacheInvalidations, ...fromStorage((s) => s.cacheInvalidations) },
         StorageShutdown,
       ],
       exports: [
@@ -90,6 +92,7 @@ export class StorageModule {
         PushRuleStore,
         PushActionStore,
         ReplicationRowsStore,
+        CacheInvalidations,
       ],
     };
   }

@@ -25,6 +25,14 @@ export const STREAM_NAMES = {
 
 export type StreamName = (typeof STREAM_NAMES)[keyof typeof STREAM_NAMES];
 
+/**
+ * Streams that every process writes (replication.md §4.1): they have no writer list, and their
+ * positions are not persisted (a restarted process starts with empty caches).
+ */
+export function isWrittenByEveryProcess(stream: StreamName): boolean {
+  return stream === STREAM_NAMES.caches;
+}
+
 const ALL_STREAM_NAMES: ReadonlySet<string> = new Set(Object.values(STREAM_NAMES));
 
 export function isStreamName(name: string): name is StreamName {

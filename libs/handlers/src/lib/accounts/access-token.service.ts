@@ -49,7 +49,13 @@ export class AccessTokenService implements AccessTokenResolver {
     const record = await this.devices.getAccessToken(hashAccessToken(token));
     if (!record) return null;
     if (record.validUntilMs !== null && record.validUntilMs <= this.clock.now()) return null;
-    this.clientIps.record(record.userId, record.deviceId, request.ip, request.userAgent);
+    this.clientIps.record({
+      userId: record.userId,
+      deviceId: record.deviceId,
+      tokenId: String(record.id),
+      ip: request.ip,
+      userAgent: request.userAgent,
+    });
     return {
       userId: record.userId,
       deviceId: record.deviceId,

@@ -3,11 +3,10 @@ import { Inject, Injectable } from '@nestjs/common';
 import type { HomeserverConfig } from '@chat/config';
 import { HOMESERVER_CONFIG } from '@chat/platform';
 import { MatrixError, parseUserIdOrThrow, randomString } from '@chat/protocol';
-import { AccountStore, Database, DeviceStore, type Txn } from '@chat/storage';
+import { AccountStore, Database, type Txn } from '@chat/storage';
 
 import { Clock } from '../common/clock';
-import { DeviceListChanges } from '../devices/device-list-changes';
-import { AccessTokenService } from './access-token.service';
+import { DeviceChanges } from '../devices/device-changes';
 
 const DEVICE_ID_ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ';
 export const MAX_DEVICE_DISPLAY_NAME_LENGTH = 100;
@@ -21,7 +20,8 @@ export interface NewSession {
 
 /**
  * Creates users and logs devices in. Registration (client and shared-secret) and login all end
- * here, so a user, its first device and its token commit in one transaction.
+ * here. Where this process writes device lists, a user, its first device and its token commit in
+ * one transaction; elsewhere the writer adds the device once the user has committed.
  */
 @Injectable()
 export class AccountCreator {
@@ -29,10 +29,8 @@ export class AccountCreator {
     @Inject(HOMESERVER_CONFIG) private readonly config: HomeserverConfig,
     private readonly database: Database,
     private readonly accounts: AccountStore,
-    private readonly devices: DeviceStore,
-    private readonly tokens: AccessTokenService,
     private readonly clock: Clock,
-    private readonly deviceLists: DeviceListChanges,
+    private readonly deviceChanges: DeviceChanges,
   ) {}
 
   /**
@@ -44,42 +42,51 @@ export class AccountCreator {
     login: { deviceId?: string; displayName?: string | null } | false,
     inTxn?: (txn: Txn) => Promise<void>,
   ): Promise<{ user_id: string; home_server: string } | NewSession> {
-    return this.database.runInteraction('create_user', async (txn) => {
+    const device = login && { deviceId: login.deviceId, displayName: login.displayName ?? null };
+    // Refused before the user exists: on a process that adds the device after the commit, a
+    // refusal then would leave an account without the device its client asked for.
+    if (device) checkDisplayName(device.displayName);
+    const session = await this.database.runInteraction('create_user', async (txn) => {
       const created = await this.accounts.createUser({ ...user, createdTs: this.clock.now() }, txn);
       if (!created) throw new MatrixError(400, 'M_USER_IN_USE', 'User ID already taken.');
       const { localpart } = parseUserIdOrThrow(user.userId);
       await this.accounts.setDisplayname(user.userId, localpart, txn);
       if (inTxn) await inTxn(txn);
-      if (login === false) return { user_id: user.userId, home_server: this.config.serverName };
-      return this.loginDevice(user.userId, login.deviceId, login.displayName ?? null, txn);
+      return device && this.deviceChanges.local
+        ? this.loginDevice(user.userId, device.deviceId, device.displayName, txn)
+        : undefined;
     });
+    if (!device) return { user_id: user.userId, home_server: this.config.serverName };
+    // Only once the user has committed: a device written for a registration that then lost
+    // the user id to another would belong to that other account.
+    return session ?? this.loginDevice(user.userId, device.deviceId, device.displayName);
   }
 
-  /** Registers (or reuses) a device and issues a fresh access token for it. */
+  /**
+   * Registers (or reuses) a device and issues a fresh access token for it. In `txn` only where
+   * this process writes device lists (`DeviceChanges.local`).
+   */
   async loginDevice(
     userId: string,
     deviceId: string | undefined,
     displayName: string | null,
     txn?: Txn,
   ): Promise<NewSession> {
-    if (displayName !== null && displayName.length > MAX_DEVICE_DISPLAY_NAME_LENGTH) {
-      throw MatrixError.invalidParam(
-        `Device display name is too long (max ${MAX_DEVICE_DISPLAY_NAME_LENGTH})`,
-      );
-    }
-    const run = async (t: Txn): Promise<NewSession> => {
-      const id = deviceId ?? randomString(10, DEVICE_ID_ALPHABET);
-      if (await this.devices.upsertDevice(userId, id, displayName, t)) {
-        await this.deviceLists.changed(userId, [id], t);
-      }
-      const { token } = await this.tokens.issue(userId, id, t);
-      return {
-        user_id: userId,
-        device_id: id,
-        access_token: token,
-        home_server: this.config.serverName,
-      };
+    checkDisplayName(displayName);
+    const id = deviceId ?? randomString(10, DEVICE_ID_ALPHABET);
+    return {
+      user_id: userId,
+      device_id: id,
+      access_token: await this.deviceChanges.login(userId, id, displayName, txn),
+      home_server: this.config.serverName,
     };
-    return txn ? run(txn) : this.database.runInteraction('login_device', run);
+  }
+}
+
+function checkDisplayName(displayName: string | null): void {
+  if (displayName !== null && displayName.length > MAX_DEVICE_DISPLAY_NAME_LENGTH) {
+    throw MatrixError.invalidParam(
+      `Device display name is too long (max ${MAX_DEVICE_DISPLAY_NAME_LENGTH})`,
+    );
   }
 }

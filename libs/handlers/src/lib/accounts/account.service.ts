@@ -3,9 +3,9 @@ import { Inject, Injectable } from '@nestjs/common';
 import type { HomeserverConfig } from '@chat/config';
 import { HOMESERVER_CONFIG, type Requester } from '@chat/platform';
 import { MatrixError } from '@chat/protocol';
-import { AccountStore, Database, DeviceStore } from '@chat/storage';
+import { AccountStore, Database, DeviceStore, type Txn } from '@chat/storage';
 
-import { DeviceListChanges } from '../devices/device-list-changes';
+import { DeviceChanges } from '../devices/device-changes';
 import { optionalBoolean, optionalString } from './body-fields';
 import { PasswordHasher } from './password-hasher.service';
 import { LOGIN_PASSWORD, UiAuthService, type UiAuthRequest } from './ui-auth.service';
@@ -19,7 +19,7 @@ export class AccountService {
     private readonly devices: DeviceStore,
     private readonly passwords: PasswordHasher,
     private readonly uiAuth: UiAuthService,
-    private readonly deviceLists: DeviceListChanges,
+    private readonly deviceChanges: DeviceChanges,
   ) {}
 
   whoami(requester: Requester) {
@@ -49,18 +49,22 @@ export class AccountService {
       [LOGIN_PASSWORD],
     ]);
     const hash = await this.passwords.hash(newPassword);
-    await this.database.runInteraction('change_password', async (txn) => {
+    const change = async (txn: Txn) => {
       await this.accounts.setPasswordHash(requester.userId, hash, txn);
       if (logoutDevices) {
-        const gone = await this.devices.deleteAllDevices(requester.userId, requester.deviceId, txn);
-        await this.deviceLists.changed(requester.userId, gone, txn);
         await this.devices.deleteAccessTokensForUser(
           requester.userId,
           requester.accessTokenId,
           txn,
         );
       }
-    });
+    };
+    if (logoutDevices) {
+      const { userId, deviceId } = requester;
+      await this.deviceChanges.deleteAllAlong('change_password', userId, deviceId, change);
+    } else {
+      await this.database.runInteraction('change_password', change);
+    }
     await this.uiAuth.finish(sessionId);
     return {};
   }
@@ -72,14 +76,17 @@ export class AccountService {
     const { sessionId } = await this.uiAuth.check({ ...request, userId: requester.userId }, [
       [LOGIN_PASSWORD],
     ]);
-    await this.database.runInteraction('deactivate_account', async (txn) => {
-      await this.accounts.markDeactivated(requester.userId, txn);
-      await this.accounts.setPasswordHash(requester.userId, null, txn);
-      await this.accounts.setDisplayname(requester.userId, null, txn);
-      await this.accounts.setAvatarUrl(requester.userId, null, txn);
-      const gone = await this.devices.deleteAllDevices(requester.userId, undefined, txn);
-      await this.deviceLists.changed(requester.userId, gone, txn);
-    });
+    await this.deviceChanges.deleteAllAlong(
+      'deactivate_account',
+      requester.userId,
+      undefined,
+      async (txn) => {
+        await this.accounts.markDeactivated(requester.userId, txn);
+        await this.accounts.setPasswordHash(requester.userId, null, txn);
+        await this.accounts.setDisplayname(requester.userId, null, txn);
+        await this.accounts.setAvatarUrl(requester.userId, null, txn);
+      },
+    );
     await this.uiAuth.finish(sessionId);
     // No identity server binding exists yet, so there is nothing to unbind.
     return { id_server_unbind_result: 'no-support' };

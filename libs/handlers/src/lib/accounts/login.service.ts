@@ -3,9 +3,9 @@ import { Inject, Injectable } from '@nestjs/common';
 import type { HomeserverConfig } from '@chat/config';
 import { HOMESERVER_CONFIG, RateLimiter, type Requester } from '@chat/platform';
 import { MatrixError } from '@chat/protocol';
-import { AccountStore, DeviceStore } from '@chat/storage';
+import { AccountStore } from '@chat/storage';
 
-import { DeviceListChanges } from '../devices/device-list-changes';
+import { DeviceChanges } from '../devices/device-changes';
 import { AccountCreator } from './account-creator.service';
 import { optionalString } from './body-fields';
 import { PasswordHasher } from './password-hasher.service';
@@ -17,11 +17,10 @@ export class LoginService {
   constructor(
     @Inject(HOMESERVER_CONFIG) private readonly config: HomeserverConfig,
     private readonly accounts: AccountStore,
-    private readonly devices: DeviceStore,
     private readonly passwords: PasswordHasher,
     private readonly creator: AccountCreator,
     private readonly rateLimiter: RateLimiter,
-    private readonly deviceLists: DeviceListChanges,
+    private readonly deviceChanges: DeviceChanges,
   ) {}
 
   flows(): { flows: Array<{ type: string }> } {
@@ -66,14 +65,12 @@ export class LoginService {
 
   /** Logs the device out: the spec deletes the device along with its token. */
   async logout(requester: Requester): Promise<Record<string, never>> {
-    const gone = await this.devices.deleteDevices(requester.userId, [requester.deviceId]);
-    await this.deviceLists.changed(requester.userId, gone);
+    await this.deviceChanges.delete(requester.userId, [requester.deviceId]);
     return {};
   }
 
   async logoutAll(requester: Requester): Promise<Record<string, never>> {
-    const gone = await this.devices.deleteAllDevices(requester.userId);
-    await this.deviceLists.changed(requester.userId, gone);
+    await this.deviceChanges.deleteAll(requester.userId);
     return {};
   }
 }

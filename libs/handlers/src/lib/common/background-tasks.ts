@@ -3,6 +3,11 @@ import { Inject, Injectable, Logger, type OnModuleDestroy } from '@nestjs/common
 import { instanceName, type HomeserverConfig } from '@chat/config';
 import { HOMESERVER_CONFIG } from '@chat/platform';
 
+/** Whether this process is the background-tasks instance (`run_background_tasks_on`). */
+export function runsBackgroundTasks(config: HomeserverConfig): boolean {
+  return instanceName(config) === config.runBackgroundTasksOn;
+}
+
 /**
  * Periodic jobs that must run on one process only (database cleanups, batch writes): the one
  * `run_background_tasks_on` names, `main` by default. Elsewhere they are never scheduled.
@@ -14,7 +19,7 @@ export class BackgroundTasks implements OnModuleDestroy {
   private readonly logger = new Logger(BackgroundTasks.name);
 
   constructor(@Inject(HOMESERVER_CONFIG) config: HomeserverConfig) {
-    this.runsHere = instanceName(config) === config.runBackgroundTasksOn;
+    this.runsHere = runsBackgroundTasks(config);
   }
 
   /** Runs `task` every `intervalMs` on the background-tasks process; failures are logged. */

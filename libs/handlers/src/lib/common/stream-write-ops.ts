@@ -44,14 +44,16 @@ export interface StreamWriteOp<F extends Fields = Fields> {
   fields: F;
   /** Multi-writer streams: the body field that picks the writer, as a room picks its persister. */
   shardKey?: string;
+  /** The fields of the writer's answer, checked by the caller; most writes answer nothing. */
+  result?: Fields;
 }
 
-function op<F extends Fields>(
+function op<F extends Fields, R extends Fields | undefined = undefined>(
   stream: StreamWriterName,
   fields: F,
-  shardKey?: keyof F & string,
-): StreamWriteOp<F> {
-  return { stream, fields, shardKey };
+  options: { shardKey?: keyof F & string; result?: R } = {},
+): StreamWriteOp<F> & { result: R } {
+  return { stream, fields, shardKey: options.shardKey, result: options.result as R };
 }
 
 /**
@@ -77,7 +79,7 @@ export const STREAM_WRITE_OPS = {
       event_id: 'string',
       thread_id: 'string',
     },
-    'room_id',
+    { shardKey: 'room_id' },
   ),
   add_user_account_data: op('account_data', {
     user_id: 'string',
@@ -130,8 +132,31 @@ export const STREAM_WRITE_OPS = {
     status_msg: 'nullableString',
     is_sync: 'boolean',
   }),
-  // The devices changed where the request arrived; a writer records the change in its stream.
-  notify_device_update: op('device_lists', { user_id: 'string', device_ids: 'strings' }, 'user_id'),
+  // A user's devices change on the user's writer, which commits the device rows, their access
+  // tokens and the stream rows together: other users' clients learn of every change.
+  /** Adds the device unless it exists, and issues it an access token. */
+  device_login: op(
+    'device_lists',
+    { user_id: 'string', device_id: 'string', display_name: 'nullableString' },
+    { shardKey: 'user_id', result: { access_token: 'string' } },
+  ),
+  device_rename: op(
+    'device_lists',
+    { user_id: 'string', device_id: 'string', display_name: 'nullableString' },
+    { shardKey: 'user_id' },
+  ),
+  /** Deletes the devices with their access tokens. */
+  devices_delete: op(
+    'device_lists',
+    { user_id: 'string', device_ids: 'strings' },
+    { shardKey: 'user_id' },
+  ),
+  /** Deletes every device of the user but `except_device_id`, with their access tokens. */
+  devices_delete_all: op(
+    'device_lists',
+    { user_id: 'string', except_device_id: 'optionalString' },
+    { shardKey: 'user_id' },
+  ),
 } satisfies Record<string, StreamWriteOp>;
 
 export type StreamWriteName = keyof typeof STREAM_WRITE_OPS;
@@ -144,16 +169,43 @@ export type StreamWriteBody<Op extends StreamWriteName> = BodyOf<
   (typeof STREAM_WRITE_OPS)[Op]['fields']
 >;
 
+/** What the writer answers: nothing, unless the write declares a `result`. */
+export type StreamWriteResult<Op extends StreamWriteName> =
+  (typeof STREAM_WRITE_OPS)[Op]['result'] extends Fields
+    ? BodyOf<(typeof STREAM_WRITE_OPS)[Op]['result']>
+    : void;
+
+/** The first field of `value` that does not hold its kind, as an error message says it. */
+function misfit(fields: Fields, value: Record<string, unknown>): string | undefined {
+  for (const [name, fieldKind] of Object.entries(fields)) {
+    const { expected, accepts } = FIELD_KINDS[fieldKind];
+    if (!accepts(value[name])) return `${name} must be ${expected}`;
+  }
+  return undefined;
+}
+
 /** A forwarded write's body as the writer reads it: 400 M_BAD_JSON for anything else. */
 export function parseStreamWrite<Op extends StreamWriteName>(
   op: Op,
   body: unknown,
 ): StreamWriteBody<Op> {
   if (!isObject(body)) throw MatrixError.badJson(`${op} needs a JSON object`);
-  const fields: Fields = STREAM_WRITE_OPS[op].fields;
-  for (const [name, fieldKind] of Object.entries(fields)) {
-    const { expected, accepts } = FIELD_KINDS[fieldKind];
-    if (!accepts(body[name])) throw MatrixError.badJson(`${op}: ${name} must be ${expected}`);
-  }
+  const problem = misfit(STREAM_WRITE_OPS[op].fields, body);
+  if (problem) throw MatrixError.badJson(`${op}: ${problem}`);
   return body as StreamWriteBody<Op>;
+}
+
+/**
+ * The writer's answer as the caller reads it. One that does not fit is the writer's fault, not
+ * the client's: a plain error.
+ */
+export function parseStreamWriteResult<Op extends StreamWriteName>(
+  op: Op,
+  answer: unknown,
+): StreamWriteResult<Op> {
+  const fields: Fields | undefined = STREAM_WRITE_OPS[op].result;
+  if (!fields) return undefined as StreamWriteResult<Op>;
+  const problem = isObject(answer) ? misfit(fields, answer) : 'the answer must be an object';
+  if (problem) throw new Error(`${op}: the writer's answer does not fit: ${problem}`);
+  return answer as StreamWriteResult<Op>;
 }

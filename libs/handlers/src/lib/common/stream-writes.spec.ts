@@ -2,7 +2,12 @@ import type { HomeserverConfig } from '@chat/config';
 import { MatrixError } from '@chat/protocol';
 import { instanceFor } from '@chat/streams';
 
-import { parseStreamWrite, type StreamWriteBody, type StreamWriteName } from './stream-write-ops';
+import {
+  parseStreamWrite,
+  parseStreamWriteResult,
+  type StreamWriteBody,
+  type StreamWriteName,
+} from './stream-write-ops';
 import { StreamWrites, type RemoteStreamWriters } from './stream-writes';
 
 const MAIN_ONLY = ['main'];
@@ -97,6 +102,28 @@ describe('StreamWrites', () => {
     expect(ran).toEqual(rooms);
   });
 
+  it('gives back what the writer answers, here or from elsewhere, and nothing for other writes', async () => {
+    const login = { user_id: '@u:x', device_id: 'D1', display_name: null };
+    const writer = writesOn(undefined, {}, null);
+    writer.serve('device_login', async () => ({ access_token: 'made here' }));
+    expect(await writer.write('device_login', login)).toEqual({ access_token: 'made here' });
+
+    const answers: Record<string, unknown> = {
+      device_login: { access_token: 'made on main' },
+      devices_delete: {},
+    };
+    const worker = writesOn('worker1', {}, { write: async (_writer, op) => answers[op] });
+    expect(await worker.write('device_login', login)).toEqual({ access_token: 'made on main' });
+    expect(await worker.write('devices_delete', { user_id: '@u:x', device_ids: ['D1'] })).toBe(
+      undefined,
+    );
+
+    answers['device_login'] = { access_token: 42 };
+    await expect(worker.write('device_login', login)).rejects.toThrow(
+      "device_login: the writer's answer does not fit: access_token must be a string",
+    );
+  });
+
   it('refuses a write it cannot place, and a write served twice', async () => {
     const writes = writesOn('worker1', {}, null);
     await expect(
@@ -111,6 +138,23 @@ describe('StreamWrites', () => {
   });
 });
 
+describe('parseStreamWriteResult', () => {
+  it('reads a writer’s answer of the write’s shape; a misfit is a server error, not the client’s', () => {
+    expect(parseStreamWriteResult('device_login', { access_token: 't' })).toEqual({
+      access_token: 't',
+    });
+    expect(parseStreamWriteResult('typing_set', { anything: 1 })).toBeUndefined();
+    let refusal: unknown;
+    try {
+      parseStreamWriteResult('device_login', null);
+    } catch (err) {
+      refusal = err;
+    }
+    expect(refusal).toBeInstanceOf(Error);
+    expect(refusal).not.toBeInstanceOf(MatrixError);
+  });
+});
+
 describe('parseStreamWrite', () => {
   it('accepts a body of the write’s shape, optional fields absent', () => {
     const body = { user_id: '@u:x', kind: 'content', rule_id: 'r', rule: { actions: [] } };
@@ -122,7 +166,7 @@ describe('parseStreamWrite', () => {
     ['a missing field', 'typing_set', { room_id: '!r:x', user_id: '@u:x', typing: true }],
     ['a string for a boolean', 'typing_set', { ...typingBody, typing: 'yes' }],
     ['null for a string', 'presence_set_state', { user_id: null, state: 'online', is_sync: true }],
-    ['numbers for strings', 'notify_device_update', { user_id: '@u:x', device_ids: [1] }],
+    ['numbers for strings', 'devices_delete', { user_id: '@u:x', device_ids: [1] }],
   ] as const)('refuses %s with 400 M_BAD_JSON', (_what, op, body) => {
     let refusal: unknown;
     try {

@@ -4,21 +4,31 @@ import { instanceName, type HomeserverConfig, type StreamWriterName } from '@cha
 import { HOMESERVER_CONFIG } from '@chat/platform';
 import { instanceFor } from '@chat/streams';
 
-import { STREAM_WRITE_OPS, type StreamWriteBody, type StreamWriteName } from './stream-write-ops';
+import {
+  STREAM_WRITE_OPS,
+  parseStreamWriteResult,
+  type StreamWriteBody,
+  type StreamWriteName,
+  type StreamWriteResult,
+} from './stream-write-ops';
 
 /** DI token for the stream writers of other processes (worker mode; absent in a monolith). */
 export const REMOTE_STREAM_WRITERS = Symbol('REMOTE_STREAM_WRITERS');
 
 /** Runs a write on a process that writes its stream (over HTTP replication). */
 export interface RemoteStreamWriters {
+  /** Resolves to the writer's answer, as it came. */
   write<Op extends StreamWriteName>(
     writer: string,
     op: Op,
     body: StreamWriteBody<Op>,
-  ): Promise<void>;
+  ): Promise<unknown>;
 }
 
-type LocalWrite<Op extends StreamWriteName> = (body: StreamWriteBody<Op>) => Promise<void>;
+type LocalWrite<Op extends StreamWriteName> = (
+  body: StreamWriteBody<Op>,
+) => Promise<StreamWriteResult<Op>>;
+type AnyLocalWrite = (body: never) => Promise<unknown>;
 
 /**
  * Where the writes of the streams other than events run (replication.md §6.6). Only a stream's
@@ -30,7 +40,7 @@ type LocalWrite<Op extends StreamWriteName> = (body: StreamWriteBody<Op>) => Pro
 @Injectable()
 export class StreamWrites {
   private readonly self: string;
-  private readonly local = new Map<StreamWriteName, LocalWrite<never>>();
+  private readonly local = new Map<StreamWriteName, AnyLocalWrite>();
 
   constructor(
     @Inject(HOMESERVER_CONFIG) private readonly config: HomeserverConfig,
@@ -49,21 +59,27 @@ export class StreamWrites {
   /** Declares what `op` does on a writer of its stream. Each write has one implementation. */
   serve<Op extends StreamWriteName>(op: Op, write: LocalWrite<Op>): void {
     if (this.local.has(op)) throw new Error(`stream write ${op} is served twice`);
-    this.local.set(op, write as LocalWrite<never>);
+    this.local.set(op, write as AnyLocalWrite);
   }
 
   /** Runs `op` where its stream is written; a writer's Matrix error comes back unchanged. */
-  async write<Op extends StreamWriteName>(op: Op, body: StreamWriteBody<Op>): Promise<void> {
+  async write<Op extends StreamWriteName>(
+    op: Op,
+    body: StreamWriteBody<Op>,
+  ): Promise<StreamWriteResult<Op>> {
     const writer = this.writerFor(op, body);
     if (writer === this.self) return this.runHere(op, body);
     if (!this.remote) {
       throw new Error(`${op} belongs to ${writer}, but this process has no replication`);
     }
-    return this.remote.write(writer, op, body);
+    return parseStreamWriteResult(op, await this.remote.write(writer, op, body));
   }
 
   /** Runs `op` in this process: a local write, or one another process forwarded here. */
-  async runHere<Op extends StreamWriteName>(op: Op, body: StreamWriteBody<Op>): Promise<void> {
+  async runHere<Op extends StreamWriteName>(
+    op: Op,
+    body: StreamWriteBody<Op>,
+  ): Promise<StreamWriteResult<Op>> {
     const write = this.local.get(op) as LocalWrite<Op> | undefined;
     if (!write) throw new Error(`stream write ${op} has no implementation`);
     return write(body);

@@ -6,7 +6,7 @@ import { DeviceStore, type DeviceRecord } from '@chat/storage';
 
 import { MAX_DEVICE_DISPLAY_NAME_LENGTH } from '../accounts/account-creator.service';
 import { LOGIN_PASSWORD, UiAuthService, type UiAuthRequest } from '../accounts/ui-auth.service';
-import { DeviceListChanges } from './device-list-changes';
+import { DeviceChanges } from './device-changes';
 
 /** The client-server `Device` object: absent values are left out rather than sent as null. */
 function toClientDevice(device: DeviceRecord) {
@@ -23,7 +23,7 @@ export class DeviceService {
   constructor(
     private readonly devices: DeviceStore,
     private readonly uiAuth: UiAuthService,
-    private readonly deviceLists: DeviceListChanges,
+    private readonly deviceChanges: DeviceChanges,
   ) {}
 
   async list(requester: Requester) {
@@ -42,11 +42,8 @@ export class DeviceService {
       );
     }
     await this.require(requester.userId, deviceId);
-    if (
-      displayName !== undefined &&
-      (await this.devices.setDisplayName(requester.userId, deviceId, displayName))
-    ) {
-      await this.deviceLists.changed(requester.userId, [deviceId]);
+    if (displayName !== undefined) {
+      await this.deviceChanges.rename(requester.userId, deviceId, displayName);
     }
     return {};
   }
@@ -60,8 +57,7 @@ export class DeviceService {
     const { sessionId } = await this.uiAuth.check({ ...request, userId: requester.userId }, [
       [LOGIN_PASSWORD],
     ]);
-    const gone = await this.devices.deleteDevices(requester.userId, deviceIds);
-    await this.deviceLists.changed(requester.userId, gone);
+    await this.deviceChanges.delete(requester.userId, deviceIds);
     await this.uiAuth.finish(sessionId);
     return {};
   }

@@ -12,11 +12,12 @@ import {
   stateMapKey,
   type RoomVersion,
 } from '@chat/protocol';
-import { EventStore, RoomAliasStore } from '@chat/storage';
+import { RoomAliasStore } from '@chat/storage';
 import type { EventDraft } from '@chat/stream-writers';
 
 import { ProfileService } from '../profile/profile.service';
 import { localAliasFor } from './room-alias.service';
+import { RoomDirectoryService } from './room-directory.service';
 import { RoomEventSender } from './room-event-sender';
 
 export type RoomPreset = 'private_chat' | 'trusted_private_chat' | 'public_chat';
@@ -67,7 +68,7 @@ export class RoomCreationService {
   constructor(
     @Inject(HOMESERVER_CONFIG) private readonly config: HomeserverConfig,
     private readonly writer: RoomEventSender,
-    private readonly events: EventStore,
+    private readonly directory: RoomDirectoryService,
     private readonly aliases: RoomAliasStore,
     private readonly profiles: ProfileService,
   ) {}
@@ -164,7 +165,7 @@ export class RoomCreationService {
     if (alias && !(await this.aliases.createAlias(alias, roomId, creator))) {
       throw new MatrixError(400, 'M_ROOM_IN_USE', 'Room alias already taken');
     }
-    if (req.visibility === 'public') await this.events.setRoomPublic(roomId, true);
+    if (req.visibility === 'public') await this.directory.setPublished(roomId, true);
     return { room_id: roomId };
   }
 }

@@ -1,4 +1,4 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable, Optional } from '@nestjs/common';
 
 import type { Requester } from '@chat/platform';
 import {
@@ -11,10 +11,17 @@ import {
 } from '@chat/protocol';
 import { EventStore } from '@chat/storage';
 
+import { EXTERNAL_CACHE, type ExternalCache } from '../common/external-cache';
 import { parseHistoryVisibility } from './history-visibility';
 import { RoomStateService } from './room-state.service';
 
 const MAX_LIMIT = 500;
+/**
+ * Every published room, described and sorted, shared by the processes of worker mode: describing
+ * a room reads its whole current state. Publishing and unpublishing drop it at once; names,
+ * topics and member counts change without telling it, so it lives briefly.
+ */
+const PUBLISHED_ROOMS = { cache: 'public_rooms', key: 'all', ttlMs: 30_000 } as const;
 
 export interface PublishedRoom {
   room_id: string;
@@ -46,6 +53,9 @@ export class RoomDirectoryService {
   constructor(
     private readonly events: EventStore,
     private readonly state: RoomStateService,
+    @Optional()
+    @Inject(EXTERNAL_CACHE)
+    private readonly shared: ExternalCache | null,
   ) {}
 
   async getVisibility(roomId: string): Promise<{ visibility: 'public' | 'private' }> {
@@ -71,7 +81,17 @@ export class RoomDirectoryService {
     ) {
       throw MatrixError.forbidden('You may not change whether this room is published');
     }
-    await this.events.setRoomPublic(roomId, visibility === 'public');
+    await this.setPublished(roomId, visibility === 'public');
+  }
+
+  /**
+   * Every change of who is published goes through here, so that no process lists the old set.
+   * A listing computed elsewhere while this ran may still be stored after the drop: it then
+   * lives out its short time.
+   */
+  async setPublished(roomId: string, isPublic: boolean): Promise<void> {
+    await this.events.setRoomPublic(roomId, isPublic);
+    await this.shared?.delete(PUBLISHED_ROOMS.cache, PUBLISHED_ROOMS.key);
   }
 
   async publicRooms(query: PublicRoomsQuery): Promise<{
@@ -90,20 +110,13 @@ export class RoomDirectoryService {
       offset = Number(match[1]);
     }
     const term = query.filter?.generic_search_term?.toLowerCase();
-    const rooms = (
-      await Promise.all((await this.events.getPublicRoomIds()).map((id) => this.describe(id)))
-    )
-      .filter((room) =>
-        !term
-          ? true
-          : [room.name, room.topic, room.canonical_alias, room.room_id].some((v) =>
-              v?.toLowerCase().includes(term),
-            ),
-      )
-      // Biggest rooms first, as directories are browsed; room id keeps the order stable.
-      .sort(
-        (a, b) => b.num_joined_members - a.num_joined_members || a.room_id.localeCompare(b.room_id),
-      );
+    const rooms = (await this.publishedRooms()).filter((room) =>
+      !term
+        ? true
+        : [room.name, room.topic, room.canonical_alias, room.room_id].some((v) =>
+            v?.toLowerCase().includes(term),
+          ),
+    );
     const chunk = rooms.slice(offset, offset + limit);
     const result: Awaited<ReturnType<RoomDirectoryService['publicRooms']>> = {
       chunk,
@@ -112,6 +125,22 @@ export class RoomDirectoryService {
     if (offset + limit < rooms.length) result.next_batch = `o${offset + limit}`;
     if (offset > 0) result.prev_batch = `o${Math.max(0, offset - limit)}`;
     return result;
+  }
+
+  /** Every published room, biggest first, from the shared cache when another process has it. */
+  private async publishedRooms(): Promise<PublishedRoom[]> {
+    const { cache, key, ttlMs } = PUBLISHED_ROOMS;
+    const cached = await this.shared?.get<PublishedRoom[]>(cache, key);
+    if (cached) return cached;
+    const rooms = (
+      await Promise.all((await this.events.getPublicRoomIds()).map((id) => this.describe(id)))
+    )
+      // Biggest rooms first, as directories are browsed; room id keeps the order stable.
+      .sort(
+        (a, b) => b.num_joined_members - a.num_joined_members || a.room_id.localeCompare(b.room_id),
+      );
+    await this.shared?.set(cache, key, rooms, ttlMs);
+    return rooms;
   }
 
   private async describe(roomId: string): Promise<PublishedRoom> {

@@ -23,6 +23,7 @@ import {
 import { EventStore, RoomAliasStore, type StoredEvent } from '@chat/storage';
 
 import { RoomCreationService, type CreateRoomRequest } from './room-creation.service';
+import { RoomDirectoryService } from './room-directory.service';
 import { RoomStateService } from './room-state.service';
 import { RoomEventSender } from './room-event-sender';
 
@@ -164,6 +165,7 @@ export class RoomUpgradeService {
     private readonly aliases: RoomAliasStore,
     private readonly state: RoomStateService,
     private readonly creation: RoomCreationService,
+    private readonly directory: RoomDirectoryService,
   ) {}
 
   /** `additionalCreators` count only for versions with creator power (v12+), as in the spec. */
@@ -276,8 +278,8 @@ export class RoomUpgradeService {
       oldState.get(stateMapKey(CANONICAL_ALIAS, '')),
     );
     if (room.isPublic) {
-      await this.events.setRoomPublic(newRoomId, true);
-      await this.events.setRoomPublic(roomId, false);
+      await this.directory.setPublished(newRoomId, true);
+      await this.directory.setPublished(roomId, false);
     }
     const restricted = oldLevels && restrictedPowerLevels(oldLevels, oldVersion);
     if (restricted) await this.sendState(userId, roomId, POWER_LEVELS, restricted);

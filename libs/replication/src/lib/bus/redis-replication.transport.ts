@@ -61,11 +61,13 @@ export class RedisReplicationTransport extends ReplicationTransportBase {
   async stop(): Promise<void> {
     this.stopped = true;
     this.subscribed = false;
-    await Promise.all([this.subscriber, this.publisher].map((conn) => conn && disconnect(conn)));
+    await Promise.all(
+      [this.subscriber, this.publisher].map((conn) => conn && disconnectRedis(conn)),
+    );
   }
 
   protected async open(): Promise<void> {
-    const options = await connectionOptions(this.options.redis);
+    const options = await redisConnectionOptions(this.options.redis);
     if (this.stopped) return;
     const publisher = new Redis(options);
     const subscriber = new Redis({ ...options, autoResubscribe: false });
@@ -135,7 +137,8 @@ export class RedisReplicationTransport extends ReplicationTransportBase {
   }
 }
 
-async function connectionOptions(config: RedisConfig): Promise<RedisOptions> {
+/** How every connection of a process to the configured Redis is made. */
+export async function redisConnectionOptions(config: RedisConfig): Promise<RedisOptions> {
   const password = config.passwordPath
     ? (await readFile(config.passwordPath, 'utf8')).trim()
     : config.password;
@@ -145,14 +148,15 @@ async function connectionOptions(config: RedisConfig): Promise<RedisOptions> {
     password,
     tls: config.useTls ? {} : undefined,
     enableReadyCheck: true,
-    // Publishing while down is a no-op, never a queue that floods Redis on reconnection.
+    // A command while down fails at once (a publish is dropped, a cache lookup misses), never
+    // a queue that floods Redis on reconnection.
     enableOfflineQueue: false,
     retryStrategy: (attempt: number) => Math.min(attempt * 100, MAX_RECONNECT_DELAY_MS),
   };
 }
 
 /** Resolves once the connection has ended; one waiting to reconnect has no socket to close. */
-function disconnect(conn: Redis): Promise<void> {
+export function disconnectRedis(conn: Redis): Promise<void> {
   if (conn.status === 'end' || conn.status === 'reconnecting') {
     conn.disconnect();
     return Promise.resolve();

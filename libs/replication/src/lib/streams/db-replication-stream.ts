@@ -5,6 +5,7 @@ import type {
   StreamIdGenerators,
   StreamWriters,
 } from '@chat/storage';
+import { isWrittenByEveryProcess } from '@chat/streams';
 import type { ReplicationStream, StreamUpdates } from '../core/replication-stream';
 import type { RowCodec } from './row-codec';
 import { readUpdatesPage } from './update-pages';
@@ -23,7 +24,10 @@ export interface DbStreamDefinition<S extends DbStreamName, Row> {
 export interface DbStreamDeps {
   rows: ReplicationRowsStore;
   idGenerators: Pick<StreamIdGenerators, 'get'>;
-  /** `stream_writers`; a stream not listed is written by this instance, as storage assumes. */
+  /**
+   * `stream_writers`; a stream not listed is written by this instance, as storage assumes, unless
+   * every process writes it (caches).
+   */
   streamWriters: StreamWriters;
   instanceName: string;
 }
@@ -42,7 +46,9 @@ export class DbReplicationStream<S extends DbStreamName, Row> implements Replica
     private readonly deps: DbStreamDeps,
   ) {
     this.name = definition.name;
-    this.configuredWriters = deps.streamWriters[definition.name] ?? [deps.instanceName];
+    this.configuredWriters = isWrittenByEveryProcess(definition.name)
+      ? []
+      : (deps.streamWriters[definition.name] ?? [deps.instanceName]);
   }
 
   writers(): readonly string[] {

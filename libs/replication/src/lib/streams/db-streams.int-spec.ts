@@ -1,5 +1,11 @@
-import { openDatabase, type Storage } from '@chat/storage';
-import { STREAM_NAMES, STREAM_TOKEN_KEYS, type StreamKey, type StreamName } from '@chat/streams';
+import { CACHE_NAMES, openDatabase, type Storage } from '@chat/storage';
+import {
+  isWrittenByEveryProcess,
+  STREAM_NAMES,
+  STREAM_TOKEN_KEYS,
+  type StreamKey,
+  type StreamName,
+} from '@chat/streams';
 import { testDatabaseConfigs, type TestDatabase } from '@chat/testing';
 import type { ReplicationStream, StreamUpdates } from '../core/replication-stream';
 import { StreamRegistry } from '../core/stream-registry';
@@ -15,6 +21,7 @@ const DB_STREAMS = [
   S.presence,
   S.receipts,
   S.pushRules,
+  S.caches,
   S.deviceLists,
   S.toDevice,
   S.accountData,
@@ -32,6 +39,9 @@ const ROOM = '!room:test';
 const OTHER_ROOM = '!elsewhere:test';
 const EV = EVENTS_ROW_TYPES.event;
 const STATE = EVENTS_ROW_TYPES.state;
+const TOKENS = CACHE_NAMES.accessTokens;
+/** Worker mode: only then are cache invalidations written for the others. */
+const SHARED = { sharedWithOtherProcesses: true };
 
 /** The stream behind each sync-token part, as handlers' `SyncTokens` builds the token. */
 const TOKEN_STREAMS: Record<StreamKey, StreamName | null> = {
@@ -93,6 +103,15 @@ const MALFORMED: Record<DbStream, unknown[]> = {
   [S.pushRules]: [[], [ALICE, ALICE], [null], ['#room:test'], {}],
   [S.deviceLists]: [[ALICE], [ALICE, false, 'false'], [ALICE, 0, 0], [ROOM, false, false]],
   [S.toDevice]: [[ALICE, 'x'], [''], [42], ['!room:test'], 'alice'],
+  [S.caches]: [
+    [TOKENS, ['h']],
+    [TOKENS, [], 1],
+    [TOKENS, 'h', 1],
+    [TOKENS, [1], 1],
+    [null, ['h'], 1],
+    [TOKENS, ['h'], -1],
+    [TOKENS, ['h'], 1, null],
+  ],
   [S.accountData]: [
     [ALICE, null],
     [ALICE, '', 'm.tag'],
@@ -137,7 +156,7 @@ describe.each(testDatabaseConfigs())('DB-backed replication streams on %s', (_en
   beforeAll(async () => {
     testDb = await create();
     await writeAsOtherWriter();
-    storage = await openDatabase(testDb.config, { instanceName: MAIN });
+    storage = await openDatabase(testDb.config, { instanceName: MAIN, ...SHARED });
     registry = new StreamRegistry();
     registerDbStreams(registry, deps());
     for (const name of DB_STREAMS) start.set(name, storage.idGenerators.get(name).currentToken());
@@ -152,7 +171,7 @@ describe.each(testDatabaseConfigs())('DB-backed replication streams on %s', (_en
 
   /** One row in every stream, by another instance that wrote this database before main. */
   async function writeAsOtherWriter(): Promise<void> {
-    const other = await openDatabase(testDb.config, { instanceName: OTHER });
+    const other = await openDatabase(testDb.config, { instanceName: OTHER, ...SHARED });
     try {
       const room = await RoomFixture.create(other.events, OTHER_ROOM, ZED);
       const [createEvent, join] = room.created;
@@ -204,6 +223,15 @@ describe.each(testDatabaseConfigs())('DB-backed replication streams on %s', (_en
         lastActiveTs: 5,
       });
       expectedOther.set(S.presence, [[presence, [ZED, 'unavailable', 5, 0, 0, null, false]]]);
+      const token = await other.devices.addAccessToken({
+        tokenHash: 'hash-z',
+        userId: ZED,
+        deviceId: 'Z1',
+        validUntilMs: null,
+      });
+      await other.devices.deleteAccessToken(token);
+      const [invalidated] = await invalidations(other);
+      expectedOther.set(S.caches, [[invalidated.streamId, [TOKENS, ['hash-z'], invalidated.ts]]]);
     } finally {
       await other.close();
     }
@@ -380,6 +408,44 @@ describe.each(testDatabaseConfigs())('DB-backed replication streams on %s', (_en
       [online, [ALICE, 'online', 1000, 0, 0, 'around', true]],
       [offline, [BOB, 'offline', 2000, 0, 0, null, false]],
     ]);
+
+    const token = (hash: string) =>
+      storage.devices.addAccessToken({
+        tokenHash: hash,
+        userId: ALICE,
+        deviceId: 'A2',
+        validUntilMs: null,
+      });
+    const logout = await token('hash-b');
+    await token('hash-c');
+    await token('hash-a');
+    await storage.devices.deleteAccessToken(logout);
+    // One deletion of two tokens: one stream id, a row per key.
+    await storage.devices.deleteAccessTokensForUser(ALICE);
+    // Nothing deleted, nothing to say.
+    await storage.devices.deleteAccessTokensForUser(ALICE);
+    await storage.database.runInteraction('clearTokenCaches', (txn) =>
+      storage.cacheInvalidations.invalidateInTxn(txn, TOKENS, null),
+    );
+    const [one, two, all] = (await invalidations(storage)).slice(-3);
+    expected.set(S.caches, [
+      [one.streamId, [TOKENS, ['hash-b'], one.ts]],
+      [two.streamId, [TOKENS, ['hash-a'], two.ts]],
+      [two.streamId, [TOKENS, ['hash-c'], two.ts]],
+      [all.streamId, [TOKENS, null, all.ts]],
+    ]);
+  }
+
+  /** The stream ids and times of the caches rows so far, the times being the writers' clocks. */
+  async function invalidations(of: Storage): Promise<Array<{ streamId: number; ts: number }>> {
+    const rows = await of.database.query<{ stream_id: string; invalidation_ts: string }>(
+      `SELECT stream_id, invalidation_ts FROM cache_invalidation_stream_by_instance
+       ORDER BY stream_id`,
+    );
+    return rows.map((row) => ({
+      streamId: Number(row.stream_id),
+      ts: Number(row.invalidation_ts),
+    }));
   }
 
   it.each(DB_STREAMS)('%s: reads the writer’s rows back exactly, in token order', async (name) => {
@@ -478,7 +544,7 @@ describe.each(testDatabaseConfigs())('DB-backed replication streams on %s', (_en
     const s = stream(name);
     const last = recorded(end, name);
     expect(s.source).toBe('db');
-    expect(s.writers()).toEqual([MAIN]);
+    expect(s.writers()).toEqual(isWrittenByEveryProcess(name) ? [] : [MAIN]);
     expect(s.currentToken(MAIN)).toBe(last);
     expect(s.minimalLocalCurrentToken()).toBe(last);
     expect(s.canDiscardPosition(MAIN, recorded(start, name), last)).toBe(true);
@@ -494,6 +560,8 @@ describe.each(testDatabaseConfigs())('DB-backed replication streams on %s', (_en
     expect(writers.get(S.receipts)).toEqual([MAIN]);
     // Not configured: this instance, as the storage's id generators assume.
     expect(writers.get(S.presence)).toEqual([MAIN]);
+    // Written by every process: no list.
+    expect(writers.get(S.caches)).toEqual([]);
   });
 
   it(`replaces ${STATE_ALL_THRESHOLD} state changes of a room in one page by one state-all row`, async () => {

@@ -31,6 +31,11 @@ const PRESENCE_FIELDS = [
   f.nullable(f.text), // status_msg
   f.flag, // currently_active
 ] as const;
+const CACHES_FIELDS = [
+  f.text, // cache_func
+  f.nullable(f.cacheKey), // keys; null: the whole cache
+  f.timestamp, // invalidation_ts
+] as const;
 
 export type ReceiptsStreamRow = FieldValues<typeof RECEIPT_FIELDS>;
 export type AccountDataStreamRow = FieldValues<typeof ACCOUNT_DATA_FIELDS>;
@@ -38,6 +43,7 @@ export type ToDeviceStreamRow = FieldValues<typeof TO_DEVICE_FIELDS>;
 export type PushRulesStreamRow = FieldValues<typeof PUSH_RULES_FIELDS>;
 export type DeviceListsStreamRow = FieldValues<typeof DEVICE_LISTS_FIELDS>;
 export type PresenceStreamRow = FieldValues<typeof PRESENCE_FIELDS>;
+export type CachesStreamRow = FieldValues<typeof CACHES_FIELDS>;
 
 const RECEIPTS_STREAM: DbStreamDefinition<typeof STREAM_NAMES.receipts, ReceiptsStreamRow> = {
   name: STREAM_NAMES.receipts,
@@ -87,6 +93,16 @@ const PRESENCE_STREAM: DbStreamDefinition<typeof STREAM_NAMES.presence, Presence
   toRows: (r) => [[r.userId, r.state, r.lastActiveTs, 0, 0, r.statusMsg, r.state === 'online']],
 };
 
+const CACHES_STREAM: DbStreamDefinition<typeof STREAM_NAMES.caches, CachesStreamRow> = {
+  name: STREAM_NAMES.caches,
+  codec: tupleCodec(STREAM_NAMES.caches, CACHES_FIELDS),
+  // A table row holds every key one invalidation made stale; the wire has a row per key.
+  toRows: (r) =>
+    r.keys === null
+      ? [[r.cacheFunc, null, r.invalidationTs]]
+      : r.keys.map((key) => [r.cacheFunc, key, r.invalidationTs]),
+};
+
 /** Every stream whose rows are in our database, in `STREAM_NAMES` order. */
 export function createDbStreams(deps: DbStreamDeps): Array<ReplicationStream<unknown>> {
   return [
@@ -94,6 +110,7 @@ export function createDbStreams(deps: DbStreamDeps): Array<ReplicationStream<unk
     new DbReplicationStream(PRESENCE_STREAM, deps),
     new DbReplicationStream(RECEIPTS_STREAM, deps),
     new DbReplicationStream(PUSH_RULES_STREAM, deps),
+    new DbReplicationStream(CACHES_STREAM, deps),
     new DbReplicationStream(DEVICE_LISTS_STREAM, deps),
     new DbReplicationStream(TO_DEVICE_STREAM, deps),
     new DbReplicationStream(ACCOUNT_DATA_STREAM, deps),

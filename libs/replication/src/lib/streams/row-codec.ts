@@ -45,6 +45,11 @@ export const rowFields = {
     'a non-negative integer',
     (v) => typeof v === 'number' && Number.isSafeInteger(v) && v >= 0,
   ),
+  /** A cache key (the caches stream): a non-empty tuple of strings. */
+  cacheKey: field<string[]>(
+    'a non-empty list of strings',
+    (v) => Array.isArray(v) && v.length > 0 && v.every((s) => typeof s === 'string'),
+  ),
   jsonObject: field<Record<string, unknown>>(
     'a JSON object',
     (v) => typeof v === 'object' && v !== null && !Array.isArray(v),

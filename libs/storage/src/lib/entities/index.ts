@@ -28,6 +28,7 @@ import { DeviceInboxEntity } from './device-inbox.entity';
 import { ToDeviceTxnIdEntity } from './to-device-txn-id.entity';
 import { PushRulesEntity } from './push-rules.entity';
 import { EventPushActionEntity } from './event-push-action.entity';
+import { CacheInvalidationStreamEntity } from './cache-invalidation-stream.entity';
 
 /** Entities describe the tables for TypeORM; the schema itself comes from the migrations. */
 export const ENTITIES = [
@@ -61,4 +62,5 @@ export const ENTITIES = [
   ToDeviceTxnIdEntity,
   PushRulesEntity,
   EventPushActionEntity,
+  CacheInvalidationStreamEntity,
 ];

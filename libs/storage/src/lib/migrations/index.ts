@@ -8,6 +8,7 @@ import { DeviceInbox1767225600005 } from './1767225600005-device-inbox.migration
 import { PushRules1767225600006 } from './1767225600006-push-rules.migration';
 import { EventPushActions1767225600007 } from './1767225600007-event-push-actions.migration';
 import { SyncIndexes1767225600008 } from './1767225600008-sync-indexes.migration';
+import { CacheInvalidationStream1767225600009 } from './1767225600009-cache-invalidation-stream.migration';
 
 export const MIGRATIONS_TABLE = 'schema_migrations';
 
@@ -22,4 +23,5 @@ export const MIGRATIONS: Array<new () => EngineMigration> = [
   PushRules1767225600006,
   EventPushActions1767225600007,
   SyncIndexes1767225600008,
+  CacheInvalidationStream1767225600009,
 ];

@@ -19,10 +19,10 @@ export interface AccessTokenRecord {
 
 /**
  * Devices and the access tokens bound to them. Adding, renaming or deleting a device writes a row
- * to the `device_lists` stream (id from its stream id generator), so sync and federation can later
- * tell which users' device lists changed. Only `device_lists` writers allocate its ids: on any
- * other process the changes are made without their rows, and the caller has a writer record them
- * (`recordDeviceListChanges`, over HTTP replication) once they are committed.
+ * to the `device_lists` stream (id from its stream id generator) in the same transaction, so sync
+ * and federation can tell which users' device lists changed. Only `device_lists` writers allocate
+ * its ids: any other process is refused such a change (it has a writer make it, over HTTP
+ * replication), so none commits without its rows.
  */
 export abstract class DeviceStore {
   /** Inserts the device if missing (keeping an existing display name); returns true if new. */
@@ -45,8 +45,6 @@ export abstract class DeviceStore {
   abstract deleteDevices(userId: string, deviceIds: string[], txn?: Txn): Promise<string[]>;
   /** Deletes every device of the user except `exceptDeviceId`, with their tokens; returns them. */
   abstract deleteAllDevices(userId: string, exceptDeviceId?: string, txn?: Txn): Promise<string[]>;
-  /** Writes the `device_lists` rows of changes made elsewhere (this process must be a writer). */
-  abstract recordDeviceListChanges(userId: string, deviceIds: string[]): Promise<void>;
   /** Records last-seen info; callers batch this, it is not transactional with anything. */
   abstract recordLastSeen(
     userId: string,

@@ -12,3 +12,4 @@ export * from './to-device.store';
 export * from './push-rule.store';
 export * from './push-action.store';
 export * from './replication-rows.store';
+export * from './cache-invalidations';

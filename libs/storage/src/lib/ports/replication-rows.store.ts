@@ -44,6 +44,14 @@ export interface UserStreamRecord extends StreamRecord {
 
 export type PresenceStreamRecord = PresenceRecord;
 
+/** One invalidation of the `caches` stream: stale keys of a cache, or (null) all of it. */
+export interface CacheInvalidationStreamRecord extends StreamRecord {
+  cacheFunc: string;
+  /** Key tuples, in the order they were invalidated. */
+  keys: string[][] | null;
+  invalidationTs: number;
+}
+
 /** What each DB-backed stream's rows hold, by stream name. */
 export interface DbStreamRecords {
   [STREAM_NAMES.events]: EventStreamRecord;
@@ -53,6 +61,7 @@ export interface DbStreamRecords {
   [STREAM_NAMES.pushRules]: UserStreamRecord;
   [STREAM_NAMES.deviceLists]: UserStreamRecord;
   [STREAM_NAMES.presence]: PresenceStreamRecord;
+  [STREAM_NAMES.caches]: CacheInvalidationStreamRecord;
 }
 
 export type DbStreamName = keyof DbStreamRecords;

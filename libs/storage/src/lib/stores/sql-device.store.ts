@@ -1,5 +1,6 @@
 import type { MultiWriterIdGenerator } from '@chat/streams';
 import type { SqlDatabase } from '../database/sql-database';
+import { CACHE_NAMES, type CacheInvalidations, type CacheKey } from '../ports/cache-invalidations';
 import { type AccessTokenRecord, type DeviceRecord, DeviceStore } from '../ports/device.store';
 import type { Txn } from '../ports/txn';
 import { LruCache } from './lru-cache';
@@ -31,29 +32,27 @@ function toDevice(row: DeviceRow): DeviceRecord {
 /** Resolved tokens kept in memory, and how long one may be served without a lookup. */
 const TOKEN_CACHE_SIZE = 50_000;
 const TOKEN_CACHE_TTL_MS = 5 * 60_000;
-/**
- * With other processes deleting tokens too (worker mode), the longest a token logged out
- * elsewhere stays usable here, until cache invalidations are replicated. Short enough to bound
- * that window, long enough that a syncing client's requests mostly skip the lookup.
- */
-export const SHARED_TOKEN_CACHE_TTL_MS = 2_000;
 
 export class SqlDeviceStore extends DeviceStore {
   private readonly tokenCache = new LruCache<
     string,
     { record: AccessTokenRecord; cachedAt: number }
   >(TOKEN_CACHE_SIZE);
-  /** Moves on every token deletion, so a lookup that overlapped one is not cached. */
+  /** Moves on every token invalidation, so a lookup that overlapped one is not cached. */
   private tokenGeneration = 0;
 
   constructor(
     private readonly db: SqlDatabase,
     private readonly deviceLists: MultiWriterIdGenerator<Txn>,
+    private readonly invalidations: CacheInvalidations,
     private readonly now: () => number = Date.now,
-    /** How long a resolved token is served from memory (see `getAccessToken`). */
-    private readonly tokenCacheMs = TOKEN_CACHE_TTL_MS,
   ) {
     super();
+    invalidations.register(CACHE_NAMES.accessTokens, (key) => {
+      this.tokenGeneration++;
+      if (key === null) this.tokenCache.clear();
+      else this.tokenCache.delete(key[0]);
+    });
   }
 
   upsertDevice(
@@ -111,12 +110,8 @@ export class SqlDeviceStore extends DeviceStore {
   deleteDevices(userId: string, deviceIds: string[], txn?: Txn): Promise<string[]> {
     if (deviceIds.length === 0) return Promise.resolve([]);
     return withTxn(this.db, 'deleteDevices', txn, async (t) => {
-      this.forgetTokens(t);
       const list = deviceIds.map((_, i) => `$${i + 2}`).join(', ');
-      await t.query(`DELETE FROM access_tokens WHERE user_id = $1 AND device_id IN (${list})`, [
-        userId,
-        ...deviceIds,
-      ]);
+      await this.deleteTokens(t, `user_id = $1 AND device_id IN (${list})`, [userId, ...deviceIds]);
       const deleted = await t.query<{ device_id: string }>(
         `DELETE FROM devices WHERE user_id = $1 AND device_id IN (${list}) RETURNING device_id`,
         [userId, ...deviceIds],
@@ -167,30 +162,19 @@ export class SqlDeviceStore extends DeviceStore {
   }
 
   /**
-   * The per-request hot path, answered from memory after the first lookup. Every deletion of
-   * tokens empties the cache, before and after its commit, and a lookup that raced a deletion is
-   * not cached (the generation moved). Other processes' deletions reach it only through the TTL,
-   * so a database shared with other processes (worker mode) keeps tokens for a short one.
+   * The per-request hot path, answered from memory after the first lookup. Deleted tokens are
+   * dropped once the deletion commits, here and, through the `caches` stream, on every other
+   * process; a lookup that raced a deletion is not cached (the generation moved).
    */
   async getAccessToken(tokenHash: string): Promise<AccessTokenRecord | null> {
     const hit = this.tokenCache.get(tokenHash);
-    if (hit && this.now() - hit.cachedAt < this.tokenCacheMs) return hit.record;
+    if (hit && this.now() - hit.cachedAt < TOKEN_CACHE_TTL_MS) return hit.record;
     const generation = this.tokenGeneration;
     const record = await this.lookUpAccessToken(tokenHash);
     if (record && generation === this.tokenGeneration) {
       this.tokenCache.set(tokenHash, { record, cachedAt: this.now() });
     }
     return record;
-  }
-
-  /** Drops every cached token now and again once `txn` (if any) has committed. */
-  private forgetTokens(txn?: Txn): void {
-    const forget = (): void => {
-      this.tokenGeneration++;
-      this.tokenCache.clear();
-    };
-    forget();
-    txn?.afterCommit(forget);
   }
 
   private async lookUpAccessToken(tokenHash: string): Promise<AccessTokenRecord | null> {
@@ -217,24 +201,29 @@ export class SqlDeviceStore extends DeviceStore {
       : null;
   }
 
-  async deleteAccessToken(id: number, txn?: Txn): Promise<void> {
-    this.forgetTokens(txn);
-    await (txn ?? this.db).query('DELETE FROM access_tokens WHERE id = $1', [id]);
-    if (!txn) this.forgetTokens();
+  deleteAccessToken(id: number, txn?: Txn): Promise<void> {
+    return withTxn(this.db, 'deleteAccessToken', txn, (t) => this.deleteTokens(t, 'id = $1', [id]));
   }
 
-  async deleteAccessTokensForUser(
-    userId: string,
-    exceptTokenId?: number,
-    txn?: Txn,
-  ): Promise<void> {
-    this.forgetTokens(txn);
-    await (txn ?? this.db).query(
-      'DELETE FROM access_tokens WHERE user_id = $1 AND id <> $2',
+  deleteAccessTokensForUser(userId: string, exceptTokenId?: number, txn?: Txn): Promise<void> {
+    return withTxn(this.db, 'deleteAccessTokensForUser', txn, (t) =>
       // No token has id 0, so "except nothing" needs no second statement.
-      [userId, exceptTokenId ?? 0],
+      this.deleteTokens(t, 'user_id = $1 AND id <> $2', [userId, exceptTokenId ?? 0]),
     );
-    if (!txn) this.forgetTokens();
+  }
+
+  /** Every token deletion: the tokens go, and every process's token cache forgets them. */
+  private async deleteTokens(txn: Txn, where: string, params: unknown[]): Promise<void> {
+    const deleted = await txn.query<{ token_hash: string }>(
+      `DELETE FROM access_tokens WHERE ${where} RETURNING token_hash`,
+      params,
+    );
+    // In a fixed order, as stream rows sharing an id are read back.
+    const keys: CacheKey[] = deleted
+      .map((row) => row.token_hash)
+      .sort()
+      .map((hash) => [hash]);
+    await this.invalidations.invalidateInTxn(txn, CACHE_NAMES.accessTokens, keys);
   }
 
   deviceListsPosition(): number {
@@ -257,23 +246,13 @@ export class SqlDeviceStore extends DeviceStore {
     }));
   }
 
-  async recordDeviceListChanges(userId: string, deviceIds: string[]): Promise<void> {
-    if (deviceIds.length === 0) return;
-    await this.db.runInteraction('recordDeviceListChanges', async (t) => {
-      await this.writeChanges(t, userId, deviceIds);
-    });
-  }
-
   /**
-   * One device_lists row per changed device, ids allocated inside the data transaction. A process
-   * that does not write device_lists leaves them to a writer (see the port).
+   * One device_lists row per changed device, ids allocated inside the data transaction. On a
+   * process that does not write device_lists the id generator refuses, and the change rolls back
+   * with it (see the port).
    */
   private async recordChanges(txn: Txn, userId: string, deviceIds: string[]): Promise<void> {
-    if (this.deviceLists.isWriter) await this.writeChanges(txn, userId, deviceIds);
-  }
-
-  private async writeChanges(txn: Txn, userId: string, deviceIds: string[]): Promise<number[]> {
-    if (deviceIds.length === 0) return [];
+    if (deviceIds.length === 0) return;
     const ids = await this.deviceLists.getNextManyInTxn(txn, deviceIds.length);
     for (const [i, deviceId] of deviceIds.entries()) {
       await txn.query(
@@ -282,6 +261,5 @@ export class SqlDeviceStore extends DeviceStore {
         [ids[i], this.deviceLists.instanceName, userId, deviceId],
       );
     }
-    return ids;
   }
 }

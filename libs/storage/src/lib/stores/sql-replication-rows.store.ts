@@ -46,6 +46,11 @@ type ReceiptsRow = {
 
 type AccountDataRow = { user_id: string; room_id: string; type: string };
 type UserRow = { user_id: string };
+type CacheInvalidationRow = {
+  cache_func: string;
+  keys: string | null;
+  invalidation_ts: number | string;
+};
 type PresenceRow = {
   user_id: string;
   state: PresenceRecord['state'];
@@ -114,6 +119,14 @@ const SOURCES: { [S in DbStreamName]: RowSource<DbStreamRecords[S]> } = {
       state: row.state,
       statusMsg: row.status_msg,
       lastActiveTs: Number(row.last_active_ts),
+    }),
+  },
+  [STREAM_NAMES.caches]: {
+    columns: ['cache_func', 'keys', 'invalidation_ts'],
+    toRecord: (row: CacheInvalidationRow) => ({
+      cacheFunc: row.cache_func,
+      keys: row.keys === null ? null : (JSON.parse(row.keys) as string[][]),
+      invalidationTs: Number(row.invalidation_ts),
     }),
   },
 };

@@ -1,4 +1,4 @@
-import { MultiWriterIdGenerator, type StreamName } from '@chat/streams';
+import { isWrittenByEveryProcess, MultiWriterIdGenerator, type StreamName } from '@chat/streams';
 import type { SqlDatabase } from '../database/sql-database';
 import type { Txn } from '../ports/txn';
 import { PgSequenceSource, SqlPersistedRows, SqlPositionsStore } from './sql-stream-sources';
@@ -13,7 +13,8 @@ export class StreamIdGenerators {
   /**
    * PostgreSQL: every stream uses its sequence and `stream_positions`, after checking that the
    * sequence is not behind its tables. SQLite (one process only): an in-process counter.
-   * Writers default to this instance alone.
+   * Writers default to this instance alone; on PostgreSQL, a stream every process writes has no
+   * writer list.
    */
   static async create(
     db: SqlDatabase,
@@ -23,10 +24,11 @@ export class StreamIdGenerators {
     const generators = new Map<StreamName, MultiWriterIdGenerator<Txn>>();
     const positionsStore = new SqlPositionsStore(db);
     for (const storage of STREAM_STORAGE) {
-      const writers = streamWriters[storage.stream] ?? [instanceName];
+      const everyProcess = isWrittenByEveryProcess(storage.stream);
+      const writers = everyProcess ? [] : (streamWriters[storage.stream] ?? [instanceName]);
       const persistedRows = new SqlPersistedRows(db, storage);
       if (db.engine === 'sqlite') {
-        if (writers.length !== 1 || writers[0] !== instanceName) {
+        if (!everyProcess && (writers.length !== 1 || writers[0] !== instanceName)) {
           throw new Error(
             `stream ${storage.stream} has writers ${JSON.stringify(writers)}, but SQLite supports ` +
               `a single process only; use PostgreSQL for workers`,

@@ -32,4 +32,9 @@ export const STREAM_STORAGE: readonly StreamStorage[] = [
   oneTable(STREAM_NAMES.presence, 'presence_stream_sequence', 'presence'),
   oneTable(STREAM_NAMES.toDevice, 'device_inbox_sequence', 'device_inbox'),
   oneTable(STREAM_NAMES.pushRules, 'push_rules_stream_sequence', 'push_rules'),
+  oneTable(
+    STREAM_NAMES.caches,
+    'cache_invalidation_stream_seq',
+    'cache_invalidation_stream_by_instance',
+  ),
 ];
