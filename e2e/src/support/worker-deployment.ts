@@ -311,8 +311,6 @@ export class WorkerDeployment {
       },
       worker_replication_secret: this.replicationSecret,
       instance_map: instanceMap,
-      // docs/worker-mode.md: presence set by a /sync on a generic worker is not forwarded yet.
-      use_presence: false,
       ...spec.topology,
     };
     const [sharedPath] = this.configPaths('main');
