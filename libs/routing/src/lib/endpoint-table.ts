@@ -401,7 +401,17 @@ export function dispatchOf(
   return { byMethod, general: mainRouteFor(location.entries[0].resource, present) };
 }
 
-const ALL_LOCATIONS = routeLocations(ENDPOINT_TABLE.filter(everyOwner));
+/** The locations a deployment's presence leaves, built once per `present` (routing runs per request). */
+const locationsByPresence = new WeakMap<Presence, RouteLocation[]>();
+
+function locationsFor(present: Presence): RouteLocation[] {
+  let locations = locationsByPresence.get(present);
+  if (!locations) {
+    locations = routeLocations(ENDPOINT_TABLE.filter(present));
+    locationsByPresence.set(present, locations);
+  }
+  return locations;
+}
 
 /**
  * The entry that serves `method path` (a query string is ignored), or `undefined` for paths the
@@ -417,9 +427,9 @@ export function routeFor(
 ): RouteEntry | undefined {
   const bare = path.split('?', 1)[0];
   if (bare.startsWith(REPLICATION_PATH_PREFIX)) return undefined;
-  const locations =
-    present === everyOwner ? ALL_LOCATIONS : routeLocations(ENDPOINT_TABLE.filter(present));
-  const location = locations.find((candidate) => patternMatches(candidate.pattern, bare));
+  const location = locationsFor(present).find((candidate) =>
+    patternMatches(candidate.pattern, bare),
+  );
   if (!location) return undefined;
   const { byMethod, general } = dispatchOf(location, present);
   const upper = method.toUpperCase();
