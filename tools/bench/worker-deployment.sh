@@ -1,17 +1,19 @@
 #!/usr/bin/env bash
 # Starts (or stops) a worker deployment for benchmarks, the way docs/worker-mode.md sets one up:
-# main, generic workers worker1..3, event persisters persister1..2, a fresh PostgreSQL database,
+# main, generic workers worker1..N, event persisters persister1..M, a fresh PostgreSQL database,
 # Redis channels of its own, the processes under `npm run synctl` and nginx on the config that
-# `npm run proxy-config` generates. worker3 only takes initial syncs (proxy-config's
-# initial_sync pool), so in a sync-latency run it serves the setup's first syncs and then only
-# follows replication: its CPU in the measured window is the cost of following.
+# `npm run proxy-config` generates. With 3 or more generic workers the last one only takes initial
+# syncs (proxy-config's initial_sync pool), so in a sync-latency run it serves the setup's first
+# syncs and then only follows replication: its CPU in the measured window is the cost of following.
+#
+#   GENERIC_WORKERS=N (default 3), PERSISTERS=M (default 2)
 #
 #   tools/bench/worker-deployment.sh start <dir>   # prints the variables the harness needs
 #   tools/bench/worker-deployment.sh stop <dir>
 #
 # Needs `npm run build` (dist/apps/main, dist/apps/generic-worker), PostgreSQL, Redis and nginx.
-# Ports: nginx 18000, main 18008 (client) and 19093 (replication), workers 18081..18083,
-# persisters 19094..19095. Override the database server with CHAT_BENCH_POSTGRES_URL.
+# Ports: nginx 18000, main 18008 (client) and 19093 (replication), workers 18081.., persisters
+# 19094... Override the database server with CHAT_BENCH_POSTGRES_URL.
 set -euo pipefail
 
 command=${1:?start or stop}
@@ -19,6 +21,8 @@ dir=$(realpath -m "${2:?a directory for configs, pid files and logs}")
 repo=$(cd "$(dirname "$0")/../.." && pwd)
 pg_server=${CHAT_BENCH_POSTGRES_URL:-postgres://postgres@127.0.0.1:5432/postgres}
 nginx=$(command -v nginx || echo /usr/sbin/nginx)
+generic_workers=${GENERIC_WORKERS:-3}
+persisters=${PERSISTERS:-2}
 
 synctl() {
   (cd "$repo" && npm run -s synctl -- "$@" -c "$dir/homeserver.yaml" --workers "$dir/workers" \
@@ -72,28 +76,26 @@ redis: {enabled: true, host: 127.0.0.1, port: 6379, channel_prefix: '$database:'
 worker_replication_secret: '$(openssl rand -hex 16)'
 instance_map:
   main: {host: 127.0.0.1, port: 19093}
-  persister1: {host: 127.0.0.1, port: 19094}
-  persister2: {host: 127.0.0.1, port: 19095}
+$(for i in $(seq "$persisters"); do echo "  persister$i: {host: 127.0.0.1, port: $((19093 + i))}"; done)
 stream_writers:
-  events: [persister1, persister2]
+  events: [$(seq -s, -f 'persister%g' "$persisters")]
 YAML
 
 worker() { # name, listener lines
   printf "worker_app: chat.app.generic_worker\nworker_name: %s\nworker_listeners:\n%s\n" "$1" "$2" \
     >"$dir/workers/$1.yaml"
 }
-worker worker1 "$(listener 18081 client)"
-worker worker2 "$(listener 18082 client)"
-worker worker3 "$(listener 18083 client)"
-worker persister1 "$(listener 19094 replication)"
-worker persister2 "$(listener 19095 replication)"
+for i in $(seq "$generic_workers"); do worker "worker$i" "$(listener $((18080 + i)) client)"; done
+for i in $(seq "$persisters"); do worker "persister$i" "$(listener $((19093 + i)) replication)"; done
+pools=()
+((generic_workers >= 3)) && pools=(--pool "initial_sync=worker$generic_workers")
 
 # Main first: it creates the tables (and the signing key) the others start on.
 synctl start main
 synctl start
 
 (cd "$repo" && npm run -s proxy-config -- --kind nginx -c "$dir/homeserver.yaml" \
-  --workers "$dir/workers" --listen 127.0.0.1:18000 --pool initial_sync=worker3) >"$dir/chat.conf"
+  --workers "$dir/workers" --listen 127.0.0.1:18000 "${pools[@]}") >"$dir/chat.conf"
 cat >"$dir/nginx.conf" <<NGINX
 pid $dir/nginx.pid;
 error_log $dir/nginx-error.log warn;
