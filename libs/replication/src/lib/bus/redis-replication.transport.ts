@@ -69,8 +69,7 @@ export class RedisReplicationTransport extends ReplicationTransportBase {
   protected async open(): Promise<void> {
     const options = await redisConnectionOptions(this.options.redis);
     if (this.stopped) return;
-    // The streamer publishes a batch's rows in one go: pipelined, they leave in one write.
-    const publisher = new Redis({ ...options, enableAutoPipelining: true });
+    const publisher = new Redis(options);
     const subscriber = new Redis({ ...options, autoResubscribe: false });
     this.publisher = publisher;
     this.subscriber = subscriber;
