@@ -212,8 +212,10 @@ describe('worker mode: replication between processes (postgres, redis)', () => {
   it('runs the background tasks on main only (run_background_tasks_on defaults to main)', () => {
     expect(main.http.app.get(BackgroundTasks).scheduled().sort()).toEqual([
       'expire_event_txn_ids',
+      'expire_to_device_txn_ids',
       'expire_ui_auth_sessions',
       'prune_caches_stream',
+      'sweep_device_inbox',
     ]);
     expect(worker.http.app.get(BackgroundTasks).scheduled()).toEqual([]);
     expect(persister.http.app.get(BackgroundTasks).scheduled()).toEqual([]);

@@ -15,6 +15,7 @@ import { Clock } from './common/clock';
 import { StreamWrites } from './common/stream-writes';
 import { ClientIpRecorder } from './devices/client-ip-recorder.service';
 import { DeviceChanges } from './devices/device-changes';
+import { DeviceInboxCleanup } from './devices/device-inbox-cleanup.service';
 import { DeviceService } from './devices/device.service';
 import { ProfileService } from './profile/profile.service';
 import { ClientEventSerializer } from './rooms/client-event.serializer';
@@ -55,6 +56,7 @@ const services = [
   CachesStreamPruning,
   StreamWrites,
   DeviceChanges,
+  DeviceInboxCleanup,
   DeviceService,
   LoginService,
   PasswordHasher,

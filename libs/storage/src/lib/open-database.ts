@@ -99,6 +99,7 @@ export async function openDatabase(
       idGenerators.get(STREAM_NAMES.caches),
       opts.sharedWithOtherProcesses ?? false,
     );
+    const toDevice = streamStore(SqlToDeviceStore, STREAM_NAMES.toDevice);
     return {
       database,
       accounts: new SqlAccountStore(database),
@@ -106,6 +107,7 @@ export async function openDatabase(
         database,
         idGenerators.get(STREAM_NAMES.deviceLists),
         cacheInvalidations,
+        toDevice,
       ),
       authSessions: new SqlAuthSessionStore(database),
       events: streamStore(SqlEventStore, STREAM_NAMES.events),
@@ -115,7 +117,7 @@ export async function openDatabase(
       filters: new SqlFilterStore(database),
       pushRules: streamStore(SqlPushRuleStore, STREAM_NAMES.pushRules),
       pushActions: new SqlPushActionStore(database),
-      toDevice: streamStore(SqlToDeviceStore, STREAM_NAMES.toDevice),
+      toDevice,
       presence: streamStore(SqlPresenceStore, STREAM_NAMES.presence),
       replicationRows: new SqlReplicationRowsStore(database),
       cacheInvalidations,

@@ -9,6 +9,7 @@ import { PushRules1767225600006 } from './1767225600006-push-rules.migration';
 import { EventPushActions1767225600007 } from './1767225600007-event-push-actions.migration';
 import { SyncIndexes1767225600008 } from './1767225600008-sync-indexes.migration';
 import { CacheInvalidationStream1767225600009 } from './1767225600009-cache-invalidation-stream.migration';
+import { ToDeviceTxnIdsExpiry1767225600010 } from './1767225600010-to-device-txn-ids-expiry.migration';
 
 export const MIGRATIONS_TABLE = 'schema_migrations';
 
@@ -24,4 +25,5 @@ export const MIGRATIONS: Array<new () => EngineMigration> = [
   EventPushActions1767225600007,
   SyncIndexes1767225600008,
   CacheInvalidationStream1767225600009,
+  ToDeviceTxnIdsExpiry1767225600010,
 ];

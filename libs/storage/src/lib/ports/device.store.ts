@@ -22,7 +22,8 @@ export interface AccessTokenRecord {
  * to the `device_lists` stream (id from its stream id generator) in the same transaction, so sync
  * and federation can tell which users' device lists changed. Only `device_lists` writers allocate
  * its ids: any other process is refused such a change (it has a writer make it, over HTTP
- * replication), so none commits without its rows.
+ * replication), so none commits without its rows. A device created or deleted takes along what
+ * the to-device store kept for its id (`ToDeviceStore.forgetDevices`), in the same transaction.
  */
 export abstract class DeviceStore {
   /** Inserts the device if missing (keeping an existing display name); returns true if new. */
@@ -41,7 +42,10 @@ export abstract class DeviceStore {
     displayName: string | null,
     txn?: Txn,
   ): Promise<boolean>;
-  /** Deletes the devices and every access token bound to them; returns those that existed. */
+  /**
+   * Deletes the devices, every access token bound to them and their to-device inboxes and send
+   * transaction ids; returns those that existed.
+   */
   abstract deleteDevices(userId: string, deviceIds: string[], txn?: Txn): Promise<string[]>;
   /** Deletes every device of the user except `exceptDeviceId`, with their tokens; returns them. */
   abstract deleteAllDevices(userId: string, exceptDeviceId?: string, txn?: Txn): Promise<string[]>;

@@ -1,3 +1,5 @@
+import type { Txn } from './txn';
+
 export interface ToDeviceMessage {
   userId: string;
   deviceId: string;
@@ -34,4 +36,26 @@ export abstract class ToDeviceStore {
   ): Promise<QueuedToDeviceMessage[]>;
   /** Drops the device's messages up to `upTo`: its sync has acknowledged them. */
   abstract deleteMessagesForDevice(userId: string, deviceId: string, upTo: number): Promise<void>;
+  /**
+   * Drops what is kept for the devices, which are being deleted or created: their queued
+   * messages and the transaction ids of their sends. A device id may be reused, and nothing of
+   * an earlier device's must reach (or block) the next one. In `txn` if given.
+   */
+  abstract forgetDevices(userId: string, deviceIds: readonly string[], txn?: Txn): Promise<void>;
+  /**
+   * One step of the sweep for messages whose device no longer exists (queued while it was being
+   * deleted, or left from before deletions took the inbox along): looks at about `limit` queued
+   * messages after stream id `after` (whole stream ids, so a few more when a send spans the
+   * boundary) and drops those of missing devices. `scannedUpTo` is where the next step starts,
+   * `null` once the step reached the end of the inbox.
+   */
+  abstract deleteMessagesForMissingDevices(
+    after: number,
+    limit: number,
+  ): Promise<{ deleted: number; scannedUpTo: number | null }>;
+  /**
+   * Forgets the oldest send transaction ids recorded before `olderThanTs`, about `limit` of them
+   * (a few more when several share the last one's timestamp); returns how many.
+   */
+  abstract expireTxnIds(olderThanTs: number, limit: number): Promise<number>;
 }

@@ -2,6 +2,7 @@ import type { MultiWriterIdGenerator } from '@chat/streams';
 import type { SqlDatabase } from '../database/sql-database';
 import { CACHE_NAMES, type CacheInvalidations, type CacheKey } from '../ports/cache-invalidations';
 import { type AccessTokenRecord, type DeviceRecord, DeviceStore } from '../ports/device.store';
+import type { ToDeviceStore } from '../ports/to-device.store';
 import type { Txn } from '../ports/txn';
 import { LruCache } from './lru-cache';
 import { toNumberOrNull, withTxn } from './with-txn';
@@ -45,6 +46,7 @@ export class SqlDeviceStore extends DeviceStore {
     private readonly db: SqlDatabase,
     private readonly deviceLists: MultiWriterIdGenerator<Txn>,
     private readonly invalidations: CacheInvalidations,
+    private readonly toDevice: ToDeviceStore,
     private readonly now: () => number = Date.now,
   ) {
     super();
@@ -68,6 +70,8 @@ export class SqlDeviceStore extends DeviceStore {
         [userId, deviceId, displayName, this.now()],
       );
       if (inserted.length === 0) return false;
+      // The id may be an earlier device's, whose messages the sweep has not caught up with yet.
+      await this.toDevice.forgetDevices(userId, [deviceId], t);
       await this.recordChanges(t, userId, [deviceId]);
       return true;
     });
@@ -117,6 +121,7 @@ export class SqlDeviceStore extends DeviceStore {
         [userId, ...deviceIds],
       );
       const deletedIds = deleted.map((row) => row.device_id);
+      await this.toDevice.forgetDevices(userId, deletedIds, t);
       await this.recordChanges(t, userId, deletedIds);
       return deletedIds;
     });
