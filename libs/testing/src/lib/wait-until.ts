@@ -1,11 +1,12 @@
 /**
- * Polls `condition` until it holds, and fails naming `what` once `timeoutMs` have passed: tests
- * wait for what they need this way instead of sleeping.
+ * Polls `condition` until it holds, and fails naming `what` once `timeoutMs` have passed (by
+ * default well below jest's test timeout): tests wait for what they need this way instead of
+ * sleeping.
  */
 export async function waitUntil(
   what: string,
   condition: () => boolean | Promise<boolean>,
-  timeoutMs: number,
+  timeoutMs = 4_000,
 ): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!(await condition())) {

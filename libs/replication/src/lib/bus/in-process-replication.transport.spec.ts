@@ -1,5 +1,5 @@
+import { waitUntil } from '@chat/testing';
 import type { ReplicationCommand } from '../commands/replication-command';
-import { waitFor } from '../testing/wait-for.fixture';
 import { USER_IP_CHANNEL } from './channels';
 import {
   type DeliveryTorture,
@@ -57,7 +57,7 @@ describe('InProcessReplicationTransport', () => {
     a.transport.publish({ name: 'REPLICATE' });
     a.transport.publish(ping('end'));
 
-    await waitFor('both to hear the end', () =>
+    await waitUntil('both to hear the end', () =>
       [a, b].every((p) => pings(p.heard).includes('end')),
     );
     expect(b.heard).toEqual([rdata, { name: 'REPLICATE' }, ping('end')]);
@@ -73,7 +73,7 @@ describe('InProcessReplicationTransport', () => {
     worker.transport.publish(USER_IP);
     worker.transport.publish(ping('end'));
 
-    await waitFor('both to hear the end', () =>
+    await waitUntil('both to hear the end', () =>
       [main, worker].every((p) => pings(p.heard).includes('end')),
     );
     expect(main.heard).toContainEqual(USER_IP);
@@ -92,7 +92,7 @@ describe('InProcessReplicationTransport', () => {
     expect(transport.publish(ping('late'))).toBe(false);
     listener.transport.publish(ping('end'));
 
-    await waitFor('the end', () => pings(listener.heard).includes('end'));
+    await waitUntil('the end', () => pings(listener.heard).includes('end'));
     expect(pings(listener.heard)).toEqual(['end']);
   });
 
@@ -103,7 +103,7 @@ describe('InProcessReplicationTransport', () => {
     hub.publish('', 'someone', 'POSITION events main one two');
     p.transport.publish(ping('end'));
 
-    await waitFor('the end', () => pings(p.heard).includes('end'));
+    await waitUntil('the end', () => pings(p.heard).includes('end'));
     expect(p.transport.stats.malformedCommands).toBe(2);
     expect(p.heard).toEqual([ping('end')]);
   });
@@ -119,7 +119,7 @@ describe('InProcessReplicationTransport', () => {
       Array.from({ length: 50 }, (__, n) => `s${i + 1}.${n}`),
     );
 
-    await waitFor('every ping', () => pings(receiver.heard).length === published.length);
+    await waitUntil('every ping', () => pings(receiver.heard).length === published.length);
     const heard = pings(receiver.heard);
     for (const s of ['s1', 's2', 's3']) {
       expect(heard.filter((p) => p.startsWith(`${s}.`))).toEqual(
@@ -138,7 +138,7 @@ describe('InProcessReplicationTransport', () => {
     sender.transport.publish(ping('end'));
 
     // Anything lost was lost with a subscription; the last message may be one of them.
-    await waitFor('the receiver to be connected after the burst', async () => {
+    await waitUntil('the receiver to be connected after the burst', async () => {
       await new Promise((resolve) => setImmediate(resolve));
       return receiver.transport.connected && receiver.losses() > 0;
     });

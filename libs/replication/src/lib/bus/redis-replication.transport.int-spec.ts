@@ -1,11 +1,10 @@
 import { STREAM_NAMES } from '@chat/streams';
-import { findFreePort, OwnRedisServer } from '@chat/testing';
+import { findFreePort, OwnRedisServer, waitUntil } from '@chat/testing';
 import Redis from 'ioredis';
 import type { ReplicationCommand } from '../commands/replication-command';
 import { FakeDbStream, FakeStreamTable } from '../testing/fake-db-stream.fixture';
 import { assertRedisAnswers, testRedisConfig, uniqueServerName } from '../testing/redis.fixture';
 import { startReplicatingProcess } from '../testing/replicating-process.fixture';
-import { waitFor } from '../testing/wait-for.fixture';
 import { USER_IP_CHANNEL } from './channels';
 import { RedisReplicationTransport } from './redis-replication.transport';
 
@@ -44,11 +43,11 @@ describe('RedisReplicationTransport', () => {
       onCommand: (cmd) => heard.push(cmd),
       onConnectionLost: () => undefined,
     });
-    await waitFor(`${instanceName} to connect`, () => transport.connected);
+    await waitUntil(`${instanceName} to connect`, () => transport.connected);
     /** Publishes a marker and waits for `others` to hear it: what we sent before has arrived. */
     const flush = async (data: string, ...others: Array<{ heard: ReplicationCommand[] }>) => {
       transport.publish(ping(data));
-      await waitFor(`marker ${data}`, () => others.every((o) => pings(o.heard).includes(data)));
+      await waitUntil(`marker ${data}`, () => others.every((o) => pings(o.heard).includes(data)));
     };
     return { transport, heard, flush };
   }
@@ -123,7 +122,7 @@ describe('RedisReplicationTransport', () => {
     });
 
     // Alone on its channel, it hears its own REPLICATE only if it was subscribed when sent.
-    await waitFor('its own REPLICATE', () => heard.some((c) => c.name === 'REPLICATE'));
+    await waitUntil('its own REPLICATE', () => heard.some((c) => c.name === 'REPLICATE'));
     expect(subscribersSeenByHook).toEqual([[transport.channel, 1]]);
   });
 
@@ -166,11 +165,11 @@ describe('RedisReplicationTransport', () => {
       reader.stream.currentToken('writer') === writer.stream.currentToken('writer');
 
     for (let i = 0; i < 5; i++) await writer.stream.write([`before ${i}`]);
-    await waitFor('the reader to follow', caughtUp);
+    await waitUntil('the reader to follow', caughtUp);
     expect(reader.applied('writer')).toEqual(table.rowKeysOf('writer'));
 
     await server.kill();
-    await waitFor(
+    await waitUntil(
       'both to notice',
       () => !writer.transport.connected && !reader.transport.connected,
     );
@@ -179,11 +178,11 @@ describe('RedisReplicationTransport', () => {
     const catchUp = jest.spyOn(reader.stream, 'getUpdatesSince');
     await server.start();
 
-    await waitFor('both to reconnect', () =>
+    await waitUntil('both to reconnect', () =>
       [writer, reader].every((p) => p.transport.connected && p.connectedHookRuns() === 2),
     );
     for (let i = 0; i < 5; i++) await writer.stream.write([`after ${i}`]);
-    await waitFor('the reader to catch up', caughtUp, 15_000);
+    await waitUntil('the reader to catch up', caughtUp, 15_000);
 
     expect(reader.applied('writer')).toEqual(table.rowKeysOf('writer'));
     expect(table.rowKeysOf('writer')).toHaveLength(15);

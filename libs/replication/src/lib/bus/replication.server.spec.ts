@@ -1,3 +1,4 @@
+import { waitUntil } from '@chat/testing';
 import {
   type CallHandler,
   Controller,
@@ -17,7 +18,6 @@ import type {
   RemoteServerUpCommand,
   ReplicationCommand,
 } from '../commands/replication-command';
-import { waitFor } from '../testing/wait-for.fixture';
 import {
   InProcessReplicationHub,
   InProcessReplicationTransport,
@@ -114,7 +114,7 @@ describe('ReplicationServer', () => {
     peer.publish({ name: 'REMOTE_SERVER_UP', serverName: 'two.example' });
 
     const listener = app.get(BusListener);
-    await waitFor('the last command', () => listener.remoteUp.length === 2);
+    await waitUntil('the last command', () => listener.remoteUp.length === 2);
     expect(listener.remoteUp).toEqual(['one.example', 'two.example']);
     expect(RecordingInterceptor.seen).toEqual(['REMOTE_SERVER_UP', 'REMOTE_SERVER_UP']);
     expect(streamCommands.calls).toEqual([rdata, position]);

@@ -1,3 +1,4 @@
+import { waitUntil } from '@chat/testing';
 import { STREAM_NAMES } from '@chat/streams';
 import { COMMAND_NAMES } from '../commands/command-names';
 import type { ReplicationCommand } from '../commands/replication-command';
@@ -8,7 +9,6 @@ import {
 import { ReplicationBus } from '../bus/replication.bus';
 import { ReplicationServer } from '../bus/replication.server';
 import { FakeDbStream, FakeStreamTable } from '../testing/fake-db-stream.fixture';
-import { waitFor } from '../testing/wait-for.fixture';
 import { ReplicationCommandHandler } from './replication-command.handler';
 import { ReplicationDataHandler } from './replication-data.handler';
 import { ReplicationStreamer } from './replication.streamer';
@@ -42,7 +42,7 @@ async function setup(name: string = STREAM_NAMES.accountData, writers = ['w1']) 
   const heardFromW1 = async () => {
     const data = `marker-${++markers}`;
     transport.publish({ name: 'PING', data });
-    await waitFor('the marker', () => heard.some((c) => c.name === 'PING' && c.data === data));
+    await waitUntil('the marker', () => heard.some((c) => c.name === 'PING' && c.data === data));
     const fresh = heard.slice(seen).filter((c) => c.name !== 'PING' && c.name !== 'REPLICATE');
     seen = heard.length;
     return fresh;
@@ -108,7 +108,7 @@ describe('ReplicationStreamer', () => {
 
     w.observer.publish({ name: 'REPLICATE' });
     let answer: ReplicationCommand[] = [];
-    await waitFor(
+    await waitUntil(
       'the answer to REPLICATE',
       async () => (answer = await w.heardFromW1()).length > 0,
     );

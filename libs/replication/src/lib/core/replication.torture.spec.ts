@@ -1,3 +1,4 @@
+import { waitUntil } from '@chat/testing';
 import { STREAM_NAMES } from '@chat/streams';
 import {
   InProcessReplicationHub,
@@ -6,7 +7,6 @@ import {
 import { seededRandom } from '../bus/seeded-random';
 import { FakeDbStream, type FakeRow, FakeStreamTable } from '../testing/fake-db-stream.fixture';
 import { startReplicatingProcess } from '../testing/replicating-process.fixture';
-import { waitFor } from '../testing/wait-for.fixture';
 
 const WRITERS = ['w1', 'w2'];
 
@@ -70,7 +70,7 @@ async function converge(
   const random = seededRandom(seed);
   try {
     await Promise.all(writers.map((w) => writeRandomly(w.stream, random, 120)));
-    await waitFor("the reader to reach every writer's position", () =>
+    await waitUntil("the reader to reach every writer's position", () =>
       writers.every((w) => reader.stream.currentToken(w.name) === w.stream.currentToken(w.name)),
     );
     // The torture did happen: subscriptions were lost and recovered along the way.

@@ -3,13 +3,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { InstanceLocation } from '@chat/config';
 import { MatrixError } from '@chat/protocol';
-import { findFreePort } from '@chat/testing';
+import { findFreePort, waitUntil } from '@chat/testing';
 import { register } from 'prom-client';
 import { ReplicationCommandHandler } from '../core/replication-command.handler';
 import type { ReplicationStream } from '../core/replication-stream';
 import { StreamRegistry } from '../core/stream-registry';
 import { FakeDbStream, FakeStreamTable } from '../testing/fake-db-stream.fixture';
-import { waitFor } from '../testing/wait-for.fixture';
 import {
   replicationEndpoint,
   STREAM_POSITIONS_KEY,
@@ -434,7 +433,7 @@ describe('the txn id response cache', () => {
     const send = () =>
       rawRequest(main.replicationAddress, 'POST', '/_chat/replication/echo/r/u/twins', json({}));
     const both = Promise.all([send(), send()]);
-    await waitFor('both requests to reach the cache', () => wraps.mock.calls.length === 2);
+    await waitUntil('both requests to reach the cache', () => wraps.mock.calls.length === 2);
     mainEndpoints.gate.reopen();
     const [a, b] = await both;
     expect(b.body['runs']).toBe(a.body['runs']);
@@ -447,7 +446,7 @@ describe('the txn id response cache', () => {
     const runs = mainEndpoints.slowRuns;
     const timeouts = await attempts('slow', 'timeout');
     const call = socket.client.call('main', SLOW, {}, {});
-    await waitFor(
+    await waitUntil(
       'the first attempt to time out',
       async () => (await attempts('slow', 'timeout')) > timeouts,
     );
@@ -462,7 +461,7 @@ describe('stream positions piggyback', () => {
     const token = workerTyping.write('alice is typing');
     const waits = jest.spyOn(main.data, 'waitForStreamPosition');
     const call = worker.client.call('main', SEEN_TYPING, {}, {});
-    await waitFor('main to wait for the typing position', () =>
+    await waitUntil('main to wait for the typing position', () =>
       waits.mock.calls.some(
         ([stream, writer, at]) => stream === TYPING && writer === 'worker' && at === token,
       ),
@@ -484,7 +483,7 @@ describe('stream positions piggyback', () => {
     let settled = false;
     const call = worker.client.call('main', WRITE_EVENT, {}, {}).finally(() => (settled = true));
     let token = 0;
-    await waitFor('the worker to wait for the events position', () => {
+    await waitUntil('the worker to wait for the events position', () => {
       const wait = waits.mock.calls.find(
         ([stream, writer]) => stream === EVENTS && writer === 'main',
       );
