@@ -11,7 +11,7 @@ import {
   TypingService,
 } from '@chat/handlers';
 import type { StreamKey } from '@chat/streams';
-import { createTestDatabase, findFreePort, type TestDatabase } from '@chat/testing';
+import { createTestDatabase, findFreePort, type TestDatabase, waitUntil } from '@chat/testing';
 
 import { V3, deviceIds, expectError, withPasswordAuth } from './accounts.test-helper';
 import { createRoom, join, roomPath, type TestUser } from './rooms.test-helper';
@@ -116,14 +116,9 @@ describe('worker mode: stream writers on different processes (postgres, redis)',
     }
   }
 
-  /** Polls `check` until it holds, a bounded number of times: replication is asynchronous. */
-  async function eventually(what: string, check: () => boolean | Promise<boolean>): Promise<void> {
-    for (let attempt = 0; attempt < 200; attempt++) {
-      if (await check()) return;
-      await new Promise((resolve) => setTimeout(resolve, 25));
-    }
-    throw new Error(`never happened: ${what}`);
-  }
+  /** Replication is asynchronous: what it brings is polled for, within 5 s. */
+  const eventually = (what: string, check: () => boolean | Promise<boolean>) =>
+    waitUntil(what, check, 5_000);
 
   async function sinceNow(server: TestServer, user: TestUser): Promise<string> {
     const res = await server.request('GET', `${V3}/sync?timeout=0`, { token: user.token });
