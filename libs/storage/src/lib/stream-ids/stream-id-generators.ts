@@ -72,13 +72,19 @@ export class StreamIdGenerators {
   }
 }
 
-/** A restored dump can leave a sequence behind its table; handing out used ids would be silent corruption. */
-async function checkSequenceNotBehind(
-  storage: StreamStorage,
-  sequence: PgSequenceSource,
-  rows: SqlPersistedRows,
+/**
+ * A restored dump can leave a sequence behind its table; handing out used ids would be silent
+ * corruption. The table is read first: other writers may be allocating and committing meanwhile
+ * (a persister restarting beside a live one), and every id already in the table came from the
+ * sequence, so a later look at the sequence cannot find it behind — the other order could.
+ */
+export async function checkSequenceNotBehind(
+  storage: Pick<StreamStorage, 'sequence' | 'tables'>,
+  sequence: Pick<PgSequenceSource, 'lastValue'>,
+  rows: Pick<SqlPersistedRows, 'maxId'>,
 ): Promise<void> {
-  const [last, maxId] = await Promise.all([sequence.lastValue(), rows.maxId()]);
+  const maxId = await rows.maxId();
+  const last = await sequence.lastValue();
   if (last < maxId) {
     const tables = storage.tables.map((t) => t.table).join(', ');
     throw new Error(
