@@ -39,11 +39,7 @@ const CASES: ReadonlyArray<readonly ['sqlite' | 'postgres', readonly ApiPrefix[]
 
 const bodyOf = (event: MatrixEvent): unknown => event.getContent()['body'];
 
-let restoreSdk: () => void;
-beforeAll(() => {
-  restoreSdk = settleSdkForSyncLoops();
-});
-afterAll(() => restoreSdk());
+settleSdkForSyncLoops();
 
 describe.each(CASES)('sync (%s)', (engine, prefixes) => {
   let server: RunningServer;

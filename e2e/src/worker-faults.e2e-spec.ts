@@ -109,11 +109,7 @@ function resend(send: Send): Promise<{ event_id: string }> {
   return putMessage(send.sender, send.roomId, send.txnId, send.txnId);
 }
 
-let restoreSdk: () => void;
-beforeAll(() => {
-  restoreSdk = settleSdkForSyncLoops();
-});
-afterAll(() => restoreSdk());
+settleSdkForSyncLoops();
 
 /**
  * Faults in the worker deployment of docs/worker-mode.md, behind the nginx config that

@@ -42,11 +42,7 @@ function servedBy(counts: Counts, endpoint: RegExp): string[] {
     .sort();
 }
 
-let restoreSdk: () => void;
-beforeAll(() => {
-  restoreSdk = settleSdkForSyncLoops();
-});
-afterAll(() => restoreSdk());
+settleSdkForSyncLoops();
 
 /**
  * The worker deployment of docs/worker-mode.md behind the nginx config that `npm run

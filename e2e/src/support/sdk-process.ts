@@ -4,7 +4,8 @@ import { logger } from 'matrix-js-sdk/lib/logger';
 const LONG_TIMER_MS = 60_000;
 
 /**
- * Process-wide matrix-js-sdk settings for suites that run its sync loop; returns their undo.
+ * Process-wide matrix-js-sdk settings for a suite that runs its sync loop, from its first hook to
+ * its last.
  * - The module-level logger, which the per-client logger of SdkHarness does not replace, logs
  *   every sync at debug level and every failed one, even after a deliberate server kill, as an
  *   error with its stack: it is silenced, and the suites' assertions say what went wrong.
@@ -12,7 +13,16 @@ const LONG_TIMER_MS = 60_000;
  *   clears (`timeoutSignal` in its http-api), so a stopped client would hold jest open for up
  *   to two minutes after the run: such long timers are unref'd.
  */
-export function settleSdkForSyncLoops(): () => void {
+export function settleSdkForSyncLoops(): void {
+  let restore: (() => void) | undefined;
+  beforeAll(() => {
+    restore = settle();
+  });
+  afterAll(() => restore?.());
+}
+
+/** Applies the settings; returns their undo. */
+function settle(): () => void {
   const levels = logger as unknown as {
     getLevel(): number;
     setLevel(level: number | 'silent'): void;
