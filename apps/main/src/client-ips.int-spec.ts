@@ -7,7 +7,7 @@ import { DeviceStore } from '@chat/storage';
 import { createTestDatabase, findFreePort, waitUntil, type TestDatabase } from '@chat/testing';
 
 import { V3 } from './accounts.test-helper';
-import { genericWorker, TestServer, testRedis } from './test-server.test-helper';
+import { genericWorker, TestServer, testRedis, workerModeShared } from './test-server.test-helper';
 
 /** Flushes every 5 s on both sides, so a sighting is written within about 10 s. */
 const WRITTEN_WITHIN_MS = 20_000;
@@ -29,9 +29,7 @@ describe('worker mode: client IPs reach the background-tasks instance (postgres,
   const userIpChannel = `${String(redisConfig['channel_prefix'])}localhost/USER_IP`;
   let mainPort = 0;
   const shared = () => ({
-    redis: redisConfig,
-    worker_replication_secret: 'replication-test-secret',
-    instance_map: { main: { host: '127.0.0.1', port: mainPort } },
+    ...workerModeShared(redisConfig, { main: mainPort }),
     run_background_tasks_on: 'background1',
   });
 

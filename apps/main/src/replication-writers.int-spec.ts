@@ -15,7 +15,7 @@ import { createTestDatabase, findFreePort, type TestDatabase, waitUntil } from '
 
 import { V3, deviceIds, expectError, withPasswordAuth } from './accounts.test-helper';
 import { createRoom, join, roomPath, type TestUser } from './rooms.test-helper';
-import { genericWorker, TestServer, testRedis } from './test-server.test-helper';
+import { genericWorker, TestServer, testRedis, workerModeShared } from './test-server.test-helper';
 
 type Json = Record<string, unknown>;
 
@@ -41,13 +41,11 @@ describe('worker mode: stream writers on different processes (postgres, redis)',
 
   const redis = testRedis();
   const shared = () => ({
-    redis,
-    worker_replication_secret: 'replication-test-secret',
-    instance_map: {
-      main: { host: '127.0.0.1', port: ports.main },
-      persister1: { host: '127.0.0.1', port: ports.persister },
-      writer1: { host: '127.0.0.1', port: ports.writer },
-    },
+    ...workerModeShared(redis, {
+      main: ports.main,
+      persister1: ports.persister,
+      writer1: ports.writer,
+    }),
     stream_writers: { events: ['persister1'], typing: ['writer1'], to_device: ['writer1'] },
   });
   const workerConfig = (name: string) => genericWorker(shared(), name);

@@ -6,7 +6,7 @@ import { createTestDatabase, findFreePort, waitUntil, type TestDatabase } from '
 
 import { V3, withPasswordAuth } from './accounts.test-helper';
 import { createRoom, join, roomPath, sendText } from './rooms.test-helper';
-import { genericWorker, TestServer, testRedis } from './test-server.test-helper';
+import { genericWorker, TestServer, testRedis, workerModeShared } from './test-server.test-helper';
 
 type Json = Record<string, unknown>;
 
@@ -24,12 +24,7 @@ describe('worker mode: replication between processes (postgres, redis)', () => {
 
   const redis = testRedis();
   const shared = () => ({
-    redis,
-    worker_replication_secret: 'replication-test-secret',
-    instance_map: {
-      main: { host: '127.0.0.1', port: ports.main },
-      persister1: { host: '127.0.0.1', port: ports.persister },
-    },
+    ...workerModeShared(redis, { main: ports.main, persister1: ports.persister }),
     stream_writers: { events: ['persister1'] },
   });
   const workerConfig = (name: string) => genericWorker(shared(), name);
@@ -246,8 +241,10 @@ describe('worker mode: replication between processes (postgres, redis)', () => {
     const stray = await TestServer.start(
       'postgres',
       {
-        ...workerConfig('persister2'),
-        instance_map: { ...shared().instance_map, persister2: { host: '127.0.0.1', port: 1 } },
+        ...genericWorker(
+          workerModeShared(redis, { main: ports.main, persister1: ports.persister, persister2: 1 }),
+          'persister2',
+        ),
         stream_writers: { events: ['persister1', 'persister2'] },
       },
       { database },

@@ -28,6 +28,24 @@ export function testRedis(): Record<string, unknown> {
   };
 }
 
+/**
+ * The shared config of a worker-mode test: Redis channels of its own (`testRedis()`), the
+ * replication secret, and where each process with a replication listener listens (`ports` is
+ * read when called, so call it once the ports are picked).
+ */
+export function workerModeShared(
+  redis: Record<string, unknown>,
+  ports: Record<string, number>,
+): Record<string, unknown> {
+  return {
+    redis,
+    worker_replication_secret: 'replication-test-secret',
+    instance_map: Object.fromEntries(
+      Object.entries(ports).map(([name, port]) => [name, { host: '127.0.0.1', port }]),
+    ),
+  };
+}
+
 /** A generic worker's own keys, on top of the deployment's shared config. */
 export function genericWorker(
   shared: Record<string, unknown>,
